@@ -1,0 +1,180 @@
+"""`flask --app wsgi ...` commands (contract, section 3): each a thin call into a service."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .accounts import service as accounts
+from .extensions import db
+from .interchange import (
+    InvalidDocument,
+    MeetingNotFound,
+    SlugTaken,
+    export_meeting,
+    import_meeting,
+    parse_document,
+)
+from .interchange.exporter import load_meeting
+from .models import AccountRole, ReportKind
+
+meeting_cli = AppGroup("meeting", help="Import and export meetings (wen-meeting/1 documents).")
+report_cli = AppGroup("report", help="Render and publish the Chair's summary and full report.")
+user_cli = AppGroup("user", help="Manage accounts.")
+token_cli = AppGroup("token", help="Manage API tokens.")
+demo_cli = AppGroup("demo", help="The demo meeting.")
+
+
+def fail(message: str) -> None:
+    """Stop with a message on stderr and exit status 1, having written nothing."""
+    db.session.rollback()
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@meeting_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--replace", is_flag=True, help="Replace the meeting with the same slug.")
+def meeting_import(file: str, replace: bool) -> None:
+    """Validate FILE and create the meeting it describes; prints the slug."""
+    try:
+        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
+    try:
+        result = import_meeting(parse_document(raw), replace=replace)
+        db.session.commit()
+    except InvalidDocument as exc:
+        db.session.rollback()
+        click.echo(f"error: {file} is not a valid wen-meeting/1 document:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        click.echo(f"{len(exc.problems)} problem(s); nothing was imported.", err=True)
+        sys.exit(1)
+    except SlugTaken as exc:
+        fail(str(exc))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(result.meeting.slug)
+
+
+@meeting_cli.command("export")
+@click.argument("slug")
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="File to write (default stdout).")
+def meeting_export(slug: str, out: str | None) -> None:
+    """Write the meeting SLUG as a wen-meeting/1 document."""
+    try:
+        document = export_meeting(slug)
+    except MeetingNotFound as exc:
+        fail(str(exc))
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if out and out != "-":
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+KIND_CHOICE = click.Choice([k.value for k in ReportKind])
+LANG_CHOICE = click.Choice(["en", "fr", "es"])
+
+
+@report_cli.command("render")
+@click.argument("slug")
+@click.option("--kind", type=KIND_CHOICE, required=True)
+@click.option("--lang", type=LANG_CHOICE, default="en", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
+              help="PDF file to write; a name ending in .html writes the HTML instead.")
+def report_render(slug: str, kind: str, lang: str, out: str) -> None:
+    """Render a preview of a report from the approved records; nothing is published."""
+    from .reports import render
+
+    try:
+        meeting = load_meeting(slug)
+    except MeetingNotFound as exc:
+        fail(str(exc))
+    target = Path(out)
+    if target.suffix.lower() in (".html", ".htm"):
+        target.write_text(render.report_html(meeting, ReportKind(kind), lang, preview=True),
+                          encoding="utf-8")
+    else:
+        target.write_bytes(render.report_pdf(meeting, ReportKind(kind), lang, preview=True))
+    click.echo(str(target))
+
+
+@report_cli.command("publish")
+@click.argument("slug")
+@click.option("--kind", type=KIND_CHOICE, required=True)
+@click.option("--lang", type=LANG_CHOICE, default="en", show_default=True)
+def report_publish(slug: str, kind: str, lang: str) -> None:
+    """Render and publish a new immutable version; prints `version N sha256 HEX`."""
+    from .reports import publish
+
+    try:
+        meeting = load_meeting(slug)
+    except MeetingNotFound as exc:
+        fail(str(exc))
+    version = publish.publish_report(meeting, ReportKind(kind), lang)
+    db.session.commit()
+    click.echo(f"version {version.version} sha256 {version.sha256}")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in AccountRole]), required=True)
+@click.option("--meeting", "slug", help="The meeting an organiser or rapporteur serves.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_create(email: str, role: str, slug: str | None, password_stdin: bool) -> None:
+    """Create an account."""
+    meeting = None
+    if slug:
+        try:
+            meeting = load_meeting(slug)
+        except MeetingNotFound as exc:
+            fail(str(exc))
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        user = accounts.create_user(email, AccountRole(role), meeting=meeting, password=password)
+        db.session.commit()
+    except accounts.AccountError as exc:
+        fail(str(exc))
+    where = f" of {slug}" if slug and role != "admin" else ""
+    click.echo(f"created {role}{where}: {user.email}")
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--label", help="What the token is for.")
+def token_create(email: str, label: str | None) -> None:
+    """Print a new API token for the account EMAIL (shown once, stored hashed)."""
+    user = accounts.find_user(email)
+    if user is None:
+        fail(f"no account for {email}")
+    token = accounts.create_token(user, label)
+    db.session.commit()
+    click.echo(token)
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo meeting and demo accounts, where absent."""
+    from .demo import DEMO_SLUG, load_demo
+
+    if current_app.config["EVENTAPP_ENV"] == "production":
+        fail("the demo accounts have known passwords: demo load is refused in production")
+    created, demo_accounts = load_demo()
+    db.session.commit()
+    base = current_app.config["BASE_URL"]
+    click.echo(f"demo meeting {'loaded' if created else 'present'}: {base}/meetings/{DEMO_SLUG}/")
+    click.echo("demo accounts (email / password):")
+    for account in demo_accounts:
+        click.echo(f"  {account.email:<24} {account.password:<22} {account.what}")
+
+
+def register_commands(app: Flask) -> None:
+    for group in (meeting_cli, report_cli, user_cli, token_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,80 @@
+"""Settings from the environment (contract, section 2).
+
+Development gets safe defaults that need no set-up; production refuses weak ones.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the environment cannot run the application safely."""
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    if production:
+        raise ConfigurationError(
+            "SECRET_KEY must be set when EVENTAPP_ENV=production "
+            "(e.g. export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))'))."
+        )
+    # Development: generated once and kept, so sign-ins survive restarts.
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{instance_path / 'eventapp.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(instance_path: Path) -> dict[str, object]:
+    """Build the Flask configuration from the environment."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    production = os.environ.get("EVENTAPP_ENV", "development").strip().lower() == "production"
+    return {
+        "EVENTAPP_ENV": "production" if production else "development",
+        "SECRET_KEY": _secret_key(instance_path, production),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "REPORTS_DIR": Path(os.environ.get("REPORTS_DIR") or PROJECT_ROOT / "reports").resolve(),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "MAIL_URL": os.environ.get("MAIL_URL") or None,
+        "OUTBOX_DIR": instance_path / "outbox",
+        "BASE_URL": (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "LANGUAGES": ("en", "fr", "es"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def engine_options(database_url: str) -> dict[str, object]:
+    """Connection settings suited to the database in use."""
+    options: dict[str, object] = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        # Several threads (dev server, tests' live server) share one SQLite file.
+        options["connect_args"] = {"timeout": 30}
+    return options

@@ -1,0 +1,113 @@
+"""Wall-clock times in a meeting's zone, and the UTC instants they stand for."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
+from babel.dates import get_timezone_location
+
+
+class LocalTimeError(ValueError):
+    """A wall-clock time that the zone skips (clocks go forward) or a zone that is unknown."""
+
+
+# Names people write for zones that IANA files under another city; the contract's own
+# example, Europe/Geneva, is one (Switzerland's zone is Europe/Zurich).
+ZONE_ALIASES = {"Europe/Geneva": "Europe/Zurich"}
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone of that name; LocalTimeError if it is not one."""
+    name = ZONE_ALIASES.get(name, name)
+    if name not in _zone_names():
+        raise LocalTimeError(f"unknown time zone {name!r}: use an IANA name such as Europe/Zurich")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - listed but unreadable
+        raise LocalTimeError(f"unknown time zone {name!r}") from exc
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def _zone_names() -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones())
+    return _ZONES
+
+
+def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
+    """The instant of a wall-clock time in tz.
+
+    A time that occurs twice (clocks go back) is taken at its first occurrence; a time that
+    never occurs (clocks go forward) is an error, since no meeting can start then.
+    """
+    aware = local.replace(tzinfo=tz, fold=0)
+    instant = aware.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != local:
+        raise LocalTimeError(
+            f"{local:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks go forward then"
+        )
+    return instant
+
+
+def parse_local(value: str) -> datetime:
+    """A schema `localtime` (YYYY-MM-DDTHH:MM[:SS]) as a naive datetime."""
+    return datetime.fromisoformat(value)
+
+
+def format_local(value: datetime) -> str:
+    """The schema form of a wall-clock time: seconds only when there are some."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M")
+
+
+def parse_instant(value: str) -> datetime:
+    """An RFC 3339 date-time as an aware datetime."""
+    parsed = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("an instant needs an offset or Z")
+    return parsed
+
+
+def format_instant(value: datetime) -> str:
+    """An instant in UTC with a Z, as exports write it."""
+    utc = value.astimezone(UTC)
+    pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if utc.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+    return utc.strftime(pattern)
+
+
+def meeting_days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def utc_offset_label(tz: ZoneInfo, at: datetime) -> str:
+    """'UTC+07:00' for a wall-clock time in tz."""
+    offset = at.replace(tzinfo=tz).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def zone_label(tz: ZoneInfo, locale: str) -> str:
+    """A reader's name for the zone, e.g. 'Thailand Time' / 'heure : Thaïlande'."""
+    try:
+        return get_timezone_location(tz.key, locale=locale)
+    except LookupError:  # pragma: no cover - babel knows every IANA zone tzdata ships
+        return tz.key
+
+
+def format_day(value: date, locale: str) -> str:
+    return babel_format_date(value, format="full", locale=locale)
+
+
+def format_date(value: date, locale: str, fmt: str = "long") -> str:
+    return babel_format_date(value, format=fmt, locale=locale)
+
+
+def format_clock(value: datetime, locale: str) -> str:
+    return babel_format_time(value.time(), format="HH:mm", locale=locale)

@@ -1,0 +1,36 @@
+"""The data model, one module per aggregate."""
+
+from .account import AccountRole, ApiToken, MeetingRole, User
+from .agenda import Room, Session, SessionKind, SessionPerson, SessionRole
+from .meeting import Approval, Meeting
+from .organisation import KIND_ORDER, Delegation, Organisation, OrganisationKind
+from .participant import Participant, ParticipantRole, RegistrationStatus
+from .record import Outcome, OutcomeKind, Record, RecordStatus
+from .report import ReportKind, ReportVersion
+
+__all__ = [
+    "KIND_ORDER",
+    "AccountRole",
+    "ApiToken",
+    "Approval",
+    "Delegation",
+    "Meeting",
+    "MeetingRole",
+    "Organisation",
+    "OrganisationKind",
+    "Outcome",
+    "OutcomeKind",
+    "Participant",
+    "ParticipantRole",
+    "Record",
+    "RecordStatus",
+    "RegistrationStatus",
+    "ReportKind",
+    "ReportVersion",
+    "Room",
+    "Session",
+    "SessionKind",
+    "SessionPerson",
+    "SessionRole",
+    "User",
+]

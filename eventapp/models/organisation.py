@@ -1,0 +1,78 @@
+"""Organisations and their delegations to meetings.
+
+An organisation is one entity across meetings, so that a network's history can be followed;
+its delegation to a meeting carries the meeting's own reference and the details as stated then.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import enum_column
+
+if TYPE_CHECKING:
+    from .meeting import Meeting
+    from .participant import Participant
+
+
+class OrganisationKind(enum.StrEnum):
+    WEN = "wen"
+    COUNTRY = "country"
+    IGO = "igo"
+    CSO = "cso"
+    DONOR = "donor"
+    OTHER = "other"
+
+
+# The order in which lists of participants and attendance tables present the kinds.
+KIND_ORDER: tuple[OrganisationKind, ...] = tuple(OrganisationKind)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (sa.UniqueConstraint("kind", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "kind"))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    # Case- and space-folded name: how a returning organisation is recognised.
+    name_key: Mapped[str] = mapped_column(sa.String(300))
+    acronym: Mapped[str | None] = mapped_column(sa.String(40))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+
+    delegations: Mapped[list[Delegation]] = relationship(back_populates="organisation")
+
+    @staticmethod
+    def key_for(name: str) -> str:
+        return " ".join(name.casefold().split())
+
+
+class Delegation(db.Model):
+    """An organisation at one meeting: the unit that quotas count."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    ref: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    acronym: Mapped[str | None] = mapped_column(sa.String(40))
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "kind"))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    members: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="delegations")
+    organisation: Mapped[Organisation] = relationship(back_populates="delegations")
+    participants: Mapped[list[Participant]] = relationship(back_populates="delegation")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name

@@ -1,0 +1,131 @@
+"""Fixtures: an app on a real database (SQLite file, or PostgreSQL with TEST_DATABASE_URL).
+
+The schema is built once per run by the migrations themselves; after every test each table
+is emptied, so tests see committed data exactly as the application does.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+
+from eventapp import create_app  # noqa: E402
+from eventapp.extensions import db  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DEMO_FILE = ROOT / "eventapp" / "demo" / "first-global-wen-meeting.json"
+DEMO_SLUG = "first-global-wen-meeting"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'eventapp-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    work = tmp_path_factory.mktemp("app")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REPORTS_DIR": work / "reports",
+            "OUTBOX_DIR": work / "outbox",
+            "SERVER_NAME": None,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        with db.engine.begin() as conn:
+            conn.execute(sa.update(db.metadata.tables["meetings"]).values(chair_id=None))
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+        db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+def demo_document() -> dict[str, Any]:
+    """A fresh copy of the demo meeting's document, to change at will."""
+    return copy.deepcopy(_demo_cache())
+
+
+_DEMO: dict[str, Any] = {}
+
+
+def _demo_cache() -> dict[str, Any]:
+    if not _DEMO:
+        _DEMO.update(json.loads(DEMO_FILE.read_text("utf-8")))
+    return _DEMO
+
+
+@pytest.fixture
+def demo_doc() -> dict[str, Any]:
+    return demo_document()
+
+
+def load(doc: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Import a document through the service and commit, as the CLI does."""
+    from eventapp.interchange import import_meeting
+
+    result = import_meeting(doc)
+    db.session.commit()
+    return result.meeting
+
+
+@pytest.fixture
+def demo_meeting(demo_doc: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return load(demo_doc)
