@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
 	fonts-noto-core fonts-noto-cjk fonts-dejavu-core
 # ... and what the tests drive and read back with.
-APT_TEST := chromium poppler-utils nodejs npm
+APT_TEST := chromium poppler-utils
 
 .PHONY: run test test-sqlite test-postgres lint format bench system-run system-test \
 	venv venv-dev translations clean
@@ -29,6 +29,8 @@ system-run:
 
 system-test: system-run
 	$(call apt_install,$(APT_TEST))
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends npm; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -65,7 +65,9 @@ def meeting_import(file: str, replace: bool) -> None:
 
 @meeting_cli.command("export")
 @click.argument("slug")
-@click.option("--out", "out", type=click.Path(dir_okay=False), help="File to write (default stdout).")
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False), help="File to write (default stdout)."
+)
 def meeting_export(slug: str, out: str | None) -> None:
     """Write the meeting SLUG as a wen-meeting/1 document."""
     try:
@@ -87,8 +89,13 @@ LANG_CHOICE = click.Choice(["en", "fr", "es"])
 @click.argument("slug")
 @click.option("--kind", type=KIND_CHOICE, required=True)
 @click.option("--lang", type=LANG_CHOICE, default="en", show_default=True)
-@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
-              help="PDF file to write; a name ending in .html writes the HTML instead.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="PDF file to write; a name ending in .html writes the HTML instead.",
+)
 def report_render(slug: str, kind: str, lang: str, out: str) -> None:
     """Render a preview of a report from the approved records; nothing is published."""
     from .reports import render
@@ -99,8 +106,9 @@ def report_render(slug: str, kind: str, lang: str, out: str) -> None:
         fail(str(exc))
     target = Path(out)
     if target.suffix.lower() in (".html", ".htm"):
-        target.write_text(render.report_html(meeting, ReportKind(kind), lang, preview=True),
-                          encoding="utf-8")
+        target.write_text(
+            render.report_html(meeting, ReportKind(kind), lang, preview=True), encoding="utf-8"
+        )
     else:
         target.write_bytes(render.report_pdf(meeting, ReportKind(kind), lang, preview=True))
     click.echo(str(target))

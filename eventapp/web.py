@@ -64,7 +64,9 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         code = exc.code or 500
         if _wants_json():
-            body = {"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}}
+            body = {
+                "error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}
+            }
             return jsonify(body), code
         return render_template("errors/error.html", code=code, error=exc), code
 
@@ -86,7 +88,9 @@ def register_response_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         return response
 
     @app.teardown_request
@@ -125,4 +129,3 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def globals_for_templates() -> dict[str, object]:
         return {"current_locale": locale(), "languages": app.config["LANGUAGES"]}
-

@@ -20,8 +20,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
-from eventapp import create_app  # noqa: E402
-from eventapp.extensions import db  # noqa: E402
+from eventapp import create_app
+from eventapp.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -71,35 +71,104 @@ def _problems(doc: dict[str, Any]) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("change", "path", "words"),
     [
-        (lambda d: d["meeting"].update(timezone="Mars/Olympus"), "$.meeting.timezone", "unknown time zone"),
+        (
+            lambda d: d["meeting"].update(timezone="Mars/Olympus"),
+            "$.meeting.timezone",
+            "unknown time zone",
+        ),
         (lambda d: d["meeting"].update(end_date="2013-03-04"), "$.meeting.end_date", "ends before"),
-        (lambda d: d["meeting"].update(start_date="2013-02-30"), "$.meeting.start_date", "calendar date"),
+        (
+            lambda d: d["meeting"].update(start_date="2013-02-30"),
+            "$.meeting.start_date",
+            "calendar date",
+        ),
         (lambda d: d["meeting"].update(chair="nobody"), "$.meeting.chair", "no participant"),
-        (lambda d: d["meeting"].update(registration_closes="2013-01-01T00:00:00Z"),
-         "$.meeting.registration_closes", "closes before"),
-        (lambda d: d["meeting"]["venue"].update(country="QQ"), "$.meeting.venue.country", "ISO 3166"),
-        (lambda d: d["participants"][1].update(organisation="nope"),
-         "$.participants[1].organisation", "no organisation"),
-        (lambda d: d["participants"][2].update(email="bad@"), "$.participants[2].email", "not a valid e-mail"),
-        (lambda d: d["participants"][3].update(email="CHAIR@example.org"),
-         "$.participants[3].email", "already registered"),
-        (lambda d: d["participants"][4].update(ref="chair"), "$.participants[4].ref", "duplicate ref"),
-        (lambda d: d["participants"][4].update(registered_at="yesterday"),
-         "$.participants[4].registered_at", "date-time"),
-        (lambda d: d["participants"][5].update(status="maybe"), "$.participants[5].status", "is not one of"),
-        (lambda d: d["participants"][5].pop("email"), "$.participants[5]", "'email' is a required property"),
-        (lambda d: d["rooms"].append({"ref": "plenary", "name": "Again"}), "$.rooms[2].ref", "duplicate ref"),
-        (lambda d: d["sessions"][0].update(end="2013-03-05T08:00"), "$.sessions[0].end", "ends before"),
-        (lambda d: d["sessions"][0].update(start="2013-03-07T09:00", end="2013-03-07T10:00"),
-         "$.sessions[0].start", "outside the meeting"),
-        (lambda d: d["sessions"][0].update(start="2013-03-05T25:00"), "$.sessions[0].start", "not a valid"),
+        (
+            lambda d: d["meeting"].update(registration_closes="2013-01-01T00:00:00Z"),
+            "$.meeting.registration_closes",
+            "closes before",
+        ),
+        (
+            lambda d: d["meeting"]["venue"].update(country="QQ"),
+            "$.meeting.venue.country",
+            "ISO 3166",
+        ),
+        (
+            lambda d: d["participants"][1].update(organisation="nope"),
+            "$.participants[1].organisation",
+            "no organisation",
+        ),
+        (
+            lambda d: d["participants"][2].update(email="bad@"),
+            "$.participants[2].email",
+            "not a valid e-mail",
+        ),
+        (
+            lambda d: d["participants"][3].update(email="CHAIR@example.org"),
+            "$.participants[3].email",
+            "already registered",
+        ),
+        (
+            lambda d: d["participants"][4].update(ref="chair"),
+            "$.participants[4].ref",
+            "duplicate ref",
+        ),
+        (
+            lambda d: d["participants"][4].update(registered_at="yesterday"),
+            "$.participants[4].registered_at",
+            "date-time",
+        ),
+        (
+            lambda d: d["participants"][5].update(status="maybe"),
+            "$.participants[5].status",
+            "is not one of",
+        ),
+        (
+            lambda d: d["participants"][5].pop("email"),
+            "$.participants[5]",
+            "'email' is a required property",
+        ),
+        (
+            lambda d: d["rooms"].append({"ref": "plenary", "name": "Again"}),
+            "$.rooms[2].ref",
+            "duplicate ref",
+        ),
+        (
+            lambda d: d["sessions"][0].update(end="2013-03-05T08:00"),
+            "$.sessions[0].end",
+            "ends before",
+        ),
+        (
+            lambda d: d["sessions"][0].update(start="2013-03-07T09:00", end="2013-03-07T10:00"),
+            "$.sessions[0].start",
+            "outside the meeting",
+        ),
+        (
+            lambda d: d["sessions"][0].update(start="2013-03-05T25:00"),
+            "$.sessions[0].start",
+            "not a valid",
+        ),
         (lambda d: d["sessions"][0].update(room="attic"), "$.sessions[0].room", "no room"),
-        (lambda d: d["sessions"][0]["chairs"].append("ghost"), "$.sessions[0].chairs[1]", "no participant"),
-        (lambda d: d["sessions"][0].update(rapporteur="ghost"), "$.sessions[0].rapporteur", "no participant"),
-        (lambda d: d["sessions"][4]["record"]["outcomes"][0].update(owner="ghost"),
-         "$.sessions[4].record.outcomes[0].owner", "no organisation"),
-        (lambda d: d["sessions"][0]["record"]["outcomes"][1].update(speaker="ghost"),
-         "$.sessions[0].record.outcomes[1].speaker", "no participant"),
+        (
+            lambda d: d["sessions"][0]["chairs"].append("ghost"),
+            "$.sessions[0].chairs[1]",
+            "no participant",
+        ),
+        (
+            lambda d: d["sessions"][0].update(rapporteur="ghost"),
+            "$.sessions[0].rapporteur",
+            "no participant",
+        ),
+        (
+            lambda d: d["sessions"][4]["record"]["outcomes"][0].update(owner="ghost"),
+            "$.sessions[4].record.outcomes[0].owner",
+            "no organisation",
+        ),
+        (
+            lambda d: d["sessions"][0]["record"]["outcomes"][1].update(speaker="ghost"),
+            "$.sessions[0].record.outcomes[1].speaker",
+            "no participant",
+        ),
         (lambda d: d.update(extra=1), "$", "Additional properties"),
         (lambda d: d.update(format="wen-meeting/2"), "$.format", "wen-meeting/1"),
     ],
@@ -112,7 +181,9 @@ def test_each_kind_of_problem_is_located(demo_doc, change, path, words):
 
 
 def test_nonexistent_local_time_is_refused(demo_doc):
-    demo_doc["meeting"].update(timezone="Europe/Geneva", start_date="2026-03-29", end_date="2026-03-29")
+    demo_doc["meeting"].update(
+        timezone="Europe/Geneva", start_date="2026-03-29", end_date="2026-03-29"
+    )
     for session in demo_doc["sessions"]:
         session["start"] = session["start"].replace("2013-03-05", "2026-03-29")
         session["end"] = session["end"].replace("2013-03-05", "2026-03-29")
@@ -166,7 +237,9 @@ def test_absent_optional_fields_stay_absent(demo_doc):
 
 def test_utc_instants_follow_daylight_saving(demo_doc):
     # Europe/Geneva leaves summer time on 2026-10-25: 09:00 is 07:00Z before, 08:00Z after.
-    demo_doc["meeting"].update(timezone="Europe/Geneva", start_date="2026-10-23", end_date="2026-10-26")
+    demo_doc["meeting"].update(
+        timezone="Europe/Geneva", start_date="2026-10-23", end_date="2026-10-26"
+    )
     demo_doc["sessions"][0].update(start="2026-10-23T09:00", end="2026-10-23T09:30")
     demo_doc["sessions"][1].update(start="2026-10-26T09:00", end="2026-10-26T09:30")
     for session in demo_doc["sessions"][2:]:

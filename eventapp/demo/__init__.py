@@ -28,11 +28,11 @@ class DemoAccount:
 # Known passwords, for a local demonstration only: `demo load` refuses to run in production.
 DEMO_ACCOUNTS = (
     DemoAccount("admin@example.org", AccountRole.ADMIN, "demo-admin-pass", "administrator"),
+    DemoAccount("organiser@example.org", AccountRole.ORGANISER, "demo-organiser-pass", "organiser"),
     DemoAccount(
-        "organiser@example.org", AccountRole.ORGANISER, "demo-organiser-pass", "organiser"
-    ),
-    DemoAccount(
-        "rapp-1@example.org", AccountRole.RAPPORTEUR, "demo-rapporteur-pass",
+        "rapp-1@example.org",
+        AccountRole.RAPPORTEUR,
+        "demo-rapporteur-pass",
         "rapporteur of agenda items 2 and 3",
     ),
     DemoAccount("chair@example.org", AccountRole.PARTICIPANT, "demo-chair-pass", "meeting chair"),

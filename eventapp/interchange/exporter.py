@@ -59,8 +59,10 @@ def export_meeting(slug: str) -> dict[str, Any]:
         "meeting": _meeting(meeting),
         "organisations": [_organisation(d) for d in delegations],
         "participants": [_participant(p) for p in participants],
-        "rooms": [_present({"ref": r.ref, "name": r.name, "capacity": r.capacity})
-                  for r in sorted(meeting.rooms, key=lambda r: r.id)],
+        "rooms": [
+            _present({"ref": r.ref, "name": r.name, "capacity": r.capacity})
+            for r in sorted(meeting.rooms, key=lambda r: r.id)
+        ],
         "sessions": [_session(s) for s in sessions],
     }
 

@@ -58,9 +58,7 @@ class Participant(db.Model):
     # Lower-cased address: one registration per person and meeting, and the link to accounts.
     email_key: Mapped[str] = mapped_column(sa.String(254), index=True)
     role: Mapped[ParticipantRole] = mapped_column(enum_column(ParticipantRole, "role"))
-    status: Mapped[RegistrationStatus] = mapped_column(
-        enum_column(RegistrationStatus, "status")
-    )
+    status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus, "status"))
     # Optional answers stay None when not given, so exports say only what was said.
     funded: Mapped[bool | None]
     needs_visa_letter: Mapped[bool | None]
@@ -70,7 +68,9 @@ class Participant(db.Model):
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    meeting: Mapped[Meeting] = relationship(back_populates="participants", foreign_keys=[meeting_id])
+    meeting: Mapped[Meeting] = relationship(
+        back_populates="participants", foreign_keys=[meeting_id]
+    )
     delegation: Mapped[Delegation] = relationship(back_populates="participants")
 
     @property
