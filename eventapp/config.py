@@ -65,9 +65,15 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": production,
-        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Whole-meeting documents of thousands of participants fit; anything larger is refused.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "API_MAX_BODY": 8 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
-        "JSON_SORT_KEYS": False,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed sign-ins allowed before 429: per account, and per client address.
+        "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",
+        "LOGIN_LIMIT_ADDRESS": "20 per 15 minutes",
     }
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, jsonify, render_template, request, session
+from flask import Flask, render_template, request, session
 from flask_babel import get_locale
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from . import localtime
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -41,6 +41,25 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+
+def _load_user(session_id: str):  # type: ignore[no-untyped-def]
+    from .models import User
+
+    user_id, _, fingerprint = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_fingerprint != fingerprint:
+        return None
+    return user
 
 
 def _migrations_dir() -> str:
@@ -50,9 +69,20 @@ def _migrations_dir() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.permissions import enforce
+    from .accounts.routes import bp as accounts_bp
+    from .api.routes import bp as api_bp
     from .public.routes import bp as public_bp
+    from .registration.routes import bp as registration_bp
+    from .reports.routes import bp as reports_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(reports_bp)
+    # Deny by default: every request meets its view's declared rule first.
+    app.before_request(enforce)
 
 
 def _wants_json() -> bool:
@@ -64,10 +94,9 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         code = exc.code or 500
         if _wants_json():
-            body = {
-                "error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}
-            }
-            return jsonify(body), code
+            from .api.errors import from_http_exception
+
+            return from_http_exception(exc)
         return render_template("errors/error.html", code=code, error=exc), code
 
     @app.errorhandler(Exception)
@@ -76,8 +105,9 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         if _wants_json():
-            body = {"error": {"code": "internal_error", "message": "Internal error."}}
-            return jsonify(body), 500
+            from .api.errors import error_response
+
+            return error_response(500, "Internal error.")
         return render_template("errors/error.html", code=500, error=None), 500
 
 

@@ -46,6 +46,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'eventapp-test.db'}"
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in an application context of its own, as in production.
+
+    Tests hold an app context open to use the database; without this, requests would share
+    its `g` (CSRF token, signed-in user) with each other and with every other test client.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     from flask_migrate import upgrade
@@ -58,8 +70,10 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "REPORTS_DIR": work / "reports",
             "OUTBOX_DIR": work / "outbox",
             "SERVER_NAME": None,
+            "FAST_PASSWORD_HASHING": True,
         }
     )
+    app.test_client_class = FreshContextClient
     with app.app_context():
         upgrade()
     yield app
@@ -129,3 +143,42 @@ def load(doc: dict[str, Any]):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def demo_meeting(demo_doc: dict[str, Any]):  # type: ignore[no-untyped-def]
     return load(demo_doc)
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a form page as a browser would."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    token = csrf_token(client)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def make_account(email: str, role: str = "participant", meeting=None, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    from eventapp.accounts import service
+    from eventapp.models import AccountRole
+
+    user = service.create_user(email, AccountRole(role), meeting=meeting, password=password)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app: Flask) -> Iterator[None]:
+    from eventapp.extensions import limiter
+
+    limiter.reset()
+    yield

@@ -281,3 +281,9 @@ def test_invalid_document_raises_with_every_problem(demo_doc):
         import_meeting(demo_doc)
     paths = {p.path for p in caught.value.problems}
     assert paths == {"$.rooms[0].capacity", "$.sessions[0].kind"}
+
+
+def test_nul_characters_are_located(demo_doc):
+    demo_doc["participants"][2]["family_name"] = "Hargre\x00aves"
+    problems = _problems(demo_doc)
+    assert problems["$.participants[2].family_name"] == "contains a NUL character"

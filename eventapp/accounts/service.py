@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from .. import audit
 from ..extensions import db
 from ..models import AccountRole, ApiToken, Meeting, MeetingRole, User
+from ..models.types import utcnow
 
-_hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
+
+# OWASP's argon2id baseline: about 0.1 s a hash on a small server core.
+PRODUCTION_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+# Tests sign in hundreds of times; strength is not what they measure.
+TEST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+_dummy_hashes: dict[int, str] = {}
+
+
+def _hasher() -> PasswordHasher:
+    return TEST_HASHER if current_app.config.get("FAST_PASSWORD_HASHING") else PRODUCTION_HASHER
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against when no account matches, made with the hasher in use."""
+    hasher = _hasher()
+    if id(hasher) not in _dummy_hashes:
+        _dummy_hashes[id(hasher)] = hasher.hash("no account has this password")
+    return _dummy_hashes[id(hasher)]
 
 
 class AccountError(ValueError):
@@ -30,14 +52,14 @@ def find_user(email: str) -> User | None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(user: User, password: str) -> bool:
     if not user.password_hash:
         return False
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -67,9 +89,15 @@ def create_user(
         is_admin=role is AccountRole.ADMIN,
     )
     db.session.add(user)
-    if meeting is not None and role is not AccountRole.ADMIN:
+    if meeting is not None and role in (AccountRole.ORGANISER, AccountRole.RAPPORTEUR):
         user.meeting_roles.append(MeetingRole(meeting=meeting, role=role))
     db.session.flush()
+    audit.log(
+        "account.created",
+        meeting=meeting,
+        target=address,
+        details={"role": role.value},
+    )
     return user
 
 
@@ -78,8 +106,153 @@ def create_token(user: User, label: str | None = None) -> str:
     token = "evt_" + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=token_digest(token), label=label))
     db.session.flush()
+    audit.log("token.created", target=label or user.email)
     return token
 
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- signing in ---------------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this address and password, else None (never says which failed)."""
+    user = find_user(email)
+    if user is None or not user.password_hash:
+        # As long as a wrong password takes, so the answer's timing tells nothing either.
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _hasher().verify(_dummy_hash(), password + "x")
+        return None
+    if not check_password(user, password) or not user.active:
+        return None
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = hash_password(password)
+    audit.log("account.password_set", target=user.email, actor=user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password(user, current):
+        raise AccountError("the current password is not right")
+    set_password(user, new)
+
+
+# -- password reset -----------------------------------------------------------------------
+
+RESET_MAX_AGE = 60 * 60  # seconds
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    # Changes with the password, so a link works once: after a reset it no longer matches.
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+
+
+def reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The account a reset link is for, if the link is genuine, unused and under an hour old."""
+    try:
+        data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("u"))
+    if user is None or not user.active or data.get("p") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def send_password_reset(email: str) -> None:
+    """E-mail a reset link if the address has an active account; say nothing either way."""
+    from flask_babel import gettext as _
+
+    from .. import mail
+
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    link = f"{current_app.config['BASE_URL']}/password/reset/{reset_token(user)}"
+    body = _(
+        "Someone asked to reset the password of your eventapp account %(email)s.\n\n"
+        "To choose a new password, open this link within an hour:\n%(link)s\n\n"
+        "The link works once. If you did not ask for this, ignore this message: "
+        "your password stays as it is.",
+        email=user.email,
+        link=link,
+    )
+    mail.send(mail.compose(user.email, _("Reset your eventapp password"), body))
+    audit.log("account.password_reset_requested", target=user.email, actor=user)
+
+
+# -- tokens and appointments --------------------------------------------------------------
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise AccountError("no such token")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.log("token.revoked", target=token.label or f"token {token.id}")
+    return token
+
+
+def appoint(user: User, meeting: Meeting, role: AccountRole) -> MeetingRole:
+    """Make an account organiser or rapporteur of a meeting (idempotent)."""
+    if role not in (AccountRole.ORGANISER, AccountRole.RAPPORTEUR):
+        raise AccountError("only organisers and rapporteurs are appointed to a meeting")
+    for existing in user.meeting_roles:
+        if existing.meeting_id == meeting.id and existing.role is role:
+            return existing
+    appointment = MeetingRole(meeting=meeting, role=role)
+    user.meeting_roles.append(appointment)
+    audit.log("team.appointed", meeting=meeting, target=user.email, details={"role": role.value})
+    return appointment
+
+
+def dismiss(user: User, meeting: Meeting, role: AccountRole) -> None:
+    for existing in list(user.meeting_roles):
+        if existing.meeting_id == meeting.id and existing.role is role:
+            user.meeting_roles.remove(existing)
+            audit.log(
+                "team.dismissed", meeting=meeting, target=user.email, details={"role": role.value}
+            )
+
+
+def find_or_invite(email: str) -> User:
+    """The account for an address, created without a password if new (they reset it to start)."""
+    user = find_user(email)
+    if user is not None:
+        return user
+    return create_user(email, AccountRole.PARTICIPANT)
+
+
+def set_active(user: User, active: bool) -> None:
+    user.active = active
+    audit.log("account.activated" if active else "account.deactivated", target=user.email)
+
+
+def meeting_team(meeting: Meeting) -> list[tuple[User, AccountRole]]:
+    """Who is appointed to the meeting, organisers first."""
+    rows = db.session.execute(
+        sa.select(User, MeetingRole.role)
+        .join(MeetingRole, MeetingRole.user_id == User.id)
+        .where(MeetingRole.meeting_id == meeting.id)
+        .order_by(MeetingRole.role, User.email_key)
+    ).all()
+    return [(user, role) for user, role in rows]

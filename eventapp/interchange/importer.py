@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import localtime
+from .. import audit, localtime
 from ..extensions import db
 from ..models import (
     Approval,
@@ -77,6 +77,12 @@ def import_meeting(doc: Any, *, replace: bool = False) -> ImportResult:
     # The agenda is published as it stands: an imported meeting is a meeting that exists.
     meeting.agenda_published_at = utcnow()
     db.session.flush()
+    audit.log(
+        "meeting.replaced" if existing is not None else "meeting.imported",
+        meeting=meeting,
+        target=meeting.slug,
+        details={key: len(doc[key]) for key in ("organisations", "participants", "sessions")},
+    )
     return ImportResult(meeting, replaced=existing is not None, warnings=_warnings(doc))
 
 

@@ -74,9 +74,23 @@ def parse_document(text: str | bytes) -> Any:
 def check_document(doc: Any) -> list[Problem]:
     """Every problem of the document, structural and semantic, in document order."""
     problems = [Problem(e.json_path, e.message) for e in _validator().iter_errors(doc)]
+    problems.extend(_control_characters(doc, "$"))
     if isinstance(doc, dict):
         problems.extend(_Meaning(doc).problems())
     return sorted(set(problems), key=_document_order)
+
+
+def _control_characters(node: Any, path: str) -> Iterator[Problem]:
+    """NUL cannot be stored (PostgreSQL refuses it) and means a broken export: say where."""
+    if isinstance(node, str):
+        if "\x00" in node:
+            yield Problem(path, "contains a NUL character")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _control_characters(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _control_characters(value, f"{path}[{index}]")
 
 
 def _document_order(problem: Problem) -> tuple[Any, ...]:

@@ -2,6 +2,7 @@
 
 from .account import AccountRole, ApiToken, MeetingRole, User
 from .agenda import Room, Session, SessionKind, SessionPerson, SessionRole
+from .audit import AuditEntry
 from .meeting import Approval, Meeting
 from .organisation import KIND_ORDER, Delegation, Organisation, OrganisationKind
 from .participant import Participant, ParticipantRole, RegistrationStatus
@@ -13,6 +14,7 @@ __all__ = [
     "AccountRole",
     "ApiToken",
     "Approval",
+    "AuditEntry",
     "Delegation",
     "Meeting",
     "MeetingRole",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, render_template, send_from_directory
+from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
 from flask_babel import get_locale
 
+from ..accounts.permissions import PUBLIC, allow
 from ..extensions import db
 from ..models import Meeting
 from . import service
@@ -20,7 +21,12 @@ def _meeting_or_404(slug: str) -> Meeting:
     return meeting
 
 
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
 @bp.get("/healthz")
+@allow(PUBLIC)
 def healthz():  # type: ignore[no-untyped-def]
     try:
         db.session.execute(sa.text("SELECT 1"))
@@ -31,42 +37,49 @@ def healthz():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/")
+@allow(PUBLIC)
 def index():  # type: ignore[no-untyped-def]
-    meetings = db.session.scalars(sa.select(Meeting).order_by(Meeting.start_date.desc())).all()
-    return render_template("public/index.html", meetings=meetings)
+    return render_template("public/index.html", meetings=service.list_meetings(_locale()))
 
 
 @bp.get("/meetings/<slug>/")
+@allow(PUBLIC)
 def meeting_home(slug: str):  # type: ignore[no-untyped-def]
     meeting = _meeting_or_404(slug)
     return render_template(
-        "public/meeting.html", meeting=service.summary(meeting, str(get_locale()))
+        "public/meeting.html", meeting=service.summary(meeting, _locale()), page="home"
     )
 
 
 @bp.get("/meetings/<slug>/agenda")
+@allow(PUBLIC)
 def agenda(slug: str):  # type: ignore[no-untyped-def]
     meeting = _meeting_or_404(slug)
     return render_template(
         "public/agenda.html",
-        meeting=service.summary(meeting, str(get_locale())),
+        meeting=service.summary(meeting, _locale()),
         days=service.public_agenda(meeting),
+        page="agenda",
     )
 
 
 @bp.get("/meetings/<slug>/participants")
+@allow(PUBLIC)
 def participants(slug: str):  # type: ignore[no-untyped-def]
     meeting = _meeting_or_404(slug)
+    groups = service.listed_participants(meeting)
     return render_template(
         "public/participants.html",
-        meeting=service.summary(meeting, str(get_locale())),
-        groups=service.listed_participants(meeting),
+        meeting=service.summary(meeting, _locale()),
+        groups=groups,
+        total=sum(g.count for g in groups),
+        page="participants",
     )
 
 
 @bp.get("/favicon.ico")
+@allow(PUBLIC)
 def favicon():  # type: ignore[no-untyped-def]
-    from flask import current_app
-
-    return send_from_directory(current_app.static_folder or "", "favicon.svg",
-                               mimetype="image/svg+xml")
+    return send_from_directory(
+        current_app.static_folder or "", "favicon.svg", mimetype="image/svg+xml"
+    )

@@ -1,0 +1,304 @@
+"""Signing in and out, passwords, API tokens, and the administration of accounts."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from .. import audit
+from ..extensions import db, limiter
+from ..models import AccountRole, Meeting, Participant, User
+from . import forms, service
+from .permissions import (
+    ADMIN,
+    ORGANISER,
+    PUBLIC,
+    SIGNED_IN,
+    allow,
+    may_appoint,
+    meeting_from,
+    role_label,
+)
+
+bp = Blueprint("accounts", __name__)
+
+
+def _account_key() -> str:
+    """Failed sign-ins are counted per account named in the form, whoever tries it."""
+    email = (request.form.get("email") or "").strip().casefold()
+    return f"account:{email}"
+
+
+def _failed() -> bool:
+    return bool(g.get("sign_in_failed"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths of this site: never another host (open redirect)."""
+    if not target:
+        return url_for("accounts.account")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("accounts.account")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=lambda response: _failed(),
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_ADDRESS"],
+    methods=["POST"],
+    deduct_when=lambda response: _failed(),
+)
+def login() -> ResponseReturnValue:
+    form = forms.LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        g.sign_in_failed = True
+        # The same words whether the account exists or not.
+        form.password.errors = [_("The e-mail address or the password is not right.")]
+    elif request.method == "POST":
+        g.sign_in_failed = True
+    status = 200 if request.method == "GET" or not form.errors else 401
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@allow(PUBLIC)
+def logout() -> ResponseReturnValue:
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You are signed out."), "info")
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = forms.ForgotPasswordForm()
+    if form.validate_on_submit():
+        service.send_password_reset(form.email.data or "")
+        db.session.commit()
+        # The same answer whether the account exists or not.
+        return render_template("accounts/forgot_sent.html", email=form.email.data)
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+def reset_password(token: str) -> ResponseReturnValue:
+    user = service.user_for_reset_token(token)
+    if user is None:
+        return render_template("accounts/reset_invalid.html"), 400
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        service.set_password(user, form.password.data or "")
+        db.session.commit()
+        logout_user()
+        flash(_("Your password is changed. Sign in with it now."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.get("/account")
+@allow(SIGNED_IN)
+def account() -> ResponseReturnValue:
+    return _account_with()
+
+
+@bp.post("/account/password")
+@allow(SIGNED_IN)
+def change_password() -> ResponseReturnValue:
+    user: User = current_user  # type: ignore[assignment]
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(user, form.current.data or "", form.password.data or "")
+        except service.AccountError:
+            form.current.errors = [_("The current password is not right.")]
+        else:
+            db.session.commit()
+            # Signing in again with the new fingerprint keeps this browser, drops the others.
+            login_user(user)
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("accounts.account"))
+    return _account_with(password_form=form), 400
+
+
+@bp.post("/account/tokens")
+@allow(SIGNED_IN)
+def create_token() -> ResponseReturnValue:
+    user: User = current_user  # type: ignore[assignment]
+    form = forms.TokenForm()
+    if not form.validate_on_submit():
+        return _account_with(token_form=form), 400
+    token = service.create_token(user, form.label.data or None)
+    db.session.commit()
+    return _account_with(new_token=token)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@allow(SIGNED_IN)
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    user: User = current_user  # type: ignore[assignment]
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        service.revoke_token(user, token_id)
+    except service.AccountError:
+        abort(404)
+    db.session.commit()
+    flash(_("The token is revoked."), "info")
+    return redirect(url_for("accounts.account"))
+
+
+def _account_with(**overrides: object) -> str:
+    user: User = current_user  # type: ignore[assignment]
+    registrations = db.session.scalars(
+        sa.select(Participant)
+        .join(Meeting, Participant.meeting_id == Meeting.id)
+        .where(Participant.email_key == user.email_key)
+        .order_by(Meeting.start_date.desc())
+    ).all()
+    context: dict[str, object] = {
+        "user": user,
+        "registrations": registrations,
+        "password_form": forms.ChangePasswordForm(formdata=None),
+        "token_form": forms.TokenForm(formdata=None),
+        "confirm_form": forms.ConfirmForm(),
+        "new_token": None,
+    }
+    context.update(overrides)
+    return render_template("accounts/account.html", **context)
+
+
+# -- administration ---------------------------------------------------------------------------
+
+
+@bp.route("/admin/accounts", methods=["GET", "POST"])
+@allow(ADMIN)
+def admin_accounts() -> ResponseReturnValue:
+    form = forms.NewAccountForm()
+    status = 200
+    if form.validate_on_submit():
+        role = AccountRole.ADMIN if form.admin.data else AccountRole.PARTICIPANT
+        try:
+            user = service.create_user(form.email.data or "", role)
+        except service.AccountError as exc:
+            form.email.errors = [str(exc)]
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s created.", email=user.email), "success")
+            return redirect(url_for("accounts.admin_accounts"))
+    elif request.method == "POST":
+        status = 400
+    users = db.session.scalars(sa.select(User).order_by(User.email_key)).all()
+    return render_template(
+        "accounts/admin_accounts.html", form=form, users=users, confirm_form=forms.ConfirmForm()
+    ), status
+
+
+@bp.post("/admin/accounts/<int:user_id>/active")
+@allow(ADMIN)
+def admin_toggle_active(user_id: int) -> ResponseReturnValue:
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if user.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("accounts.admin_accounts"))
+    service.set_active(user, not user.active)
+    db.session.commit()
+    return redirect(url_for("accounts.admin_accounts"))
+
+
+# -- a meeting's team and its audit log ---------------------------------------------------------
+
+
+@bp.route("/meetings/<slug>/manage/team", methods=["GET", "POST"])
+@allow(ORGANISER)
+def team(slug: str) -> ResponseReturnValue:
+    meeting = meeting_from({"slug": slug})
+    assert meeting is not None  # the rule found it
+    form = forms.AppointForm()
+    status = 200
+    if form.validate_on_submit():
+        role = AccountRole(form.role.data)
+        if not may_appoint(current_user, meeting, role):  # type: ignore[arg-type]
+            abort(403)
+        user = service.find_or_invite(form.email.data or "")
+        service.appoint(user, meeting, role)
+        db.session.commit()
+        flash(_("%(email)s is now %(role)s.", email=user.email, role=role_label(role)), "success")
+        return redirect(url_for("accounts.team", slug=slug))
+    if request.method == "POST":
+        status = 400
+    return render_template(
+        "accounts/team.html",
+        meeting=meeting,
+        team=service.meeting_team(meeting),
+        form=form,
+        confirm_form=forms.ConfirmForm(),
+        can_appoint_organisers=may_appoint(current_user, meeting, AccountRole.ORGANISER),  # type: ignore[arg-type]
+    ), status
+
+
+@bp.post("/meetings/<slug>/manage/team/<int:user_id>/<role>/dismiss")
+@allow(ORGANISER)
+def dismiss(slug: str, user_id: int, role: str) -> ResponseReturnValue:
+    meeting = meeting_from({"slug": slug})
+    assert meeting is not None
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        account_role = AccountRole(role)
+    except ValueError:
+        abort(404)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not may_appoint(current_user, meeting, account_role):  # type: ignore[arg-type]
+        abort(403)
+    service.dismiss(user, meeting, account_role)
+    db.session.commit()
+    return redirect(url_for("accounts.team", slug=slug))
+
+
+@bp.get("/meetings/<slug>/manage/log")
+@allow(ORGANISER)
+def audit_log(slug: str) -> ResponseReturnValue:
+    meeting = meeting_from({"slug": slug})
+    assert meeting is not None
+    before = request.args.get("before", type=int)
+    entries = audit.meeting_log(meeting, limit=100, before_id=before)
+    return render_template("accounts/audit_log.html", meeting=meeting, entries=entries)

@@ -1,0 +1,38 @@
+"""Bearer-token authentication for the API (never the session cookie, so no CSRF exposure)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import g, request
+
+from ..accounts.service import token_digest
+from ..extensions import db
+from ..models import ApiToken, User
+from ..models.types import utcnow
+
+# Recording every use would turn each read into a write; once in a while is enough.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def token_user() -> User | None:
+    """The account whose valid token this request carries, looked up once per request."""
+    if "api_user" in g:
+        return g.api_user
+    g.api_user = None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    row = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip()))
+    )
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        db.session.commit()
+    g.api_user = row.user
+    return row.user

@@ -1,0 +1,220 @@
+"""The OpenAPI 3.1 description of /api/v1, kept in step with the routes by a test."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ..interchange.validate import schema as meeting_schema
+
+API_VERSION = "1.0.0"
+
+
+def _components_from_meeting_schema() -> dict[str, Any]:
+    """wen-meeting/1 as OpenAPI components: its $defs become schemas of their own."""
+    source = copy.deepcopy(meeting_schema())
+
+    def relink(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: (
+                    value.replace("#/$defs/", "#/components/schemas/")
+                    if key == "$ref" and isinstance(value, str)
+                    else relink(value)
+                )
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [relink(item) for item in node]
+        return node
+
+    defs = relink(source.pop("$defs"))
+    for key in ("$schema", "$id"):
+        source.pop(key, None)
+    schemas = {name: value for name, value in defs.items()}
+    schemas["MeetingDocument"] = relink(source)
+    return schemas
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _slug_parameter() -> dict[str, Any]:
+    return {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
+        "description": "The meeting's slug.",
+    }
+
+
+def _document_body() -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/MeetingDocument"}}
+        },
+    }
+
+
+def _meeting_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/MeetingDocument"}}
+        },
+    }
+
+
+def _write_errors() -> dict[str, Any]:
+    return {
+        "400": _error("The body is not JSON."),
+        "401": _error("No valid bearer token."),
+        "403": _error("The token's account may not do this."),
+        "413": _error("The body is too large."),
+        "415": _error("The body is not application/json."),
+        "422": _error(
+            "The document is not valid: `fields` maps each problem's JSON path to its message."
+        ),
+    }
+
+
+def build_spec(base_url: str) -> dict[str, Any]:
+    """The whole description; `base_url` names the server."""
+    schemas = _components_from_meeting_schema()
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "examples": ["not_found"]},
+                    "message": {"type": "string"},
+                    "fields": {
+                        "type": "object",
+                        "description": "Per-field problems, keyed by field name or JSON path.",
+                        "additionalProperties": {"type": "string"},
+                    },
+                },
+            }
+        },
+    }
+    schemas["Account"] = {
+        "type": "object",
+        "required": ["email", "admin", "meetings"],
+        "properties": {
+            "email": {"type": "string", "format": "email"},
+            "admin": {"type": "boolean"},
+            "meetings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["slug", "role"],
+                    "properties": {"slug": {"type": "string"}, "role": {"type": "string"}},
+                },
+            },
+        },
+    }
+    unauthorized = _error("No valid bearer token.")
+    forbidden = _error("The token's account may not do this.")
+    not_found = _error("No such meeting.")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "eventapp API",
+            "version": API_VERSION,
+            "description": "Meetings of the Wildlife Enforcement Networks. Authenticate with "
+            "`Authorization: Bearer <token>` (`flask --app wsgi token create EMAIL`, or your "
+            'account page). Every error is JSON `{"error": {"code", "message", '
+            '"fields"?}}` with a 4xx status.',
+        },
+        "servers": [{"url": f"{base_url}/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
+        },
+        "paths": {
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApi",
+                    "summary": "This description.",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI 3.1 description.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+            "/me": {
+                "get": {
+                    "operationId": "getMe",
+                    "summary": "The account the token belongs to, with its appointments.",
+                    "responses": {
+                        "200": {
+                            "description": "The account.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Account"}
+                                }
+                            },
+                        },
+                        "401": unauthorized,
+                    },
+                }
+            },
+            "/meetings": {
+                "post": {
+                    "operationId": "createMeeting",
+                    "summary": "Create a meeting from a wen-meeting/1 document (administrators).",
+                    "requestBody": _document_body(),
+                    "responses": {
+                        "201": _meeting_response("The meeting as stored."),
+                        **_write_errors(),
+                        "409": _error("A meeting with this slug exists already."),
+                    },
+                }
+            },
+            "/meetings/{slug}": {
+                "put": {
+                    "operationId": "replaceMeeting",
+                    "summary": "Replace the meeting, whole, by a document of the same slug "
+                    "(organisers). Published report versions are kept.",
+                    "parameters": [_slug_parameter()],
+                    "requestBody": _document_body(),
+                    "responses": {
+                        "200": _meeting_response("The meeting as stored."),
+                        **_write_errors(),
+                        "404": not_found,
+                    },
+                },
+                "get": {
+                    "operationId": "getMeeting",
+                    "summary": "The meeting, whole, as a wen-meeting/1 document (organisers).",
+                    "parameters": [_slug_parameter()],
+                    "responses": {
+                        "200": {
+                            "description": "The meeting.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/MeetingDocument"}
+                                }
+                            },
+                        },
+                        "401": unauthorized,
+                        "403": forbidden,
+                        "404": not_found,
+                    },
+                },
+            },
+        },
+    }

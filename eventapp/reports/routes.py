@@ -1,0 +1,79 @@
+"""Public downloads of published reports (contract, section 4): no login.
+
+/meetings/<slug>/reports/<kind>.pdf is the newest version, <kind>-v<N>.pdf a given one;
+?lang= picks the language (default en). A stored file that is missing or changed since it was
+published is never served: the error is logged and the answer is 404 or 410.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, request, send_file
+from werkzeug.wrappers import Response
+
+from ..accounts.permissions import PUBLIC, allow
+from ..extensions import db
+from ..models import Meeting, ReportKind
+from . import publish
+
+bp = Blueprint("reports", __name__)
+
+# "<kind>" or "<kind>-v<N>"; at most nine digits, so a number always fits the column.
+NAME = re.compile(r"(?P<kind>[a-z]+(?:-[a-z]+)*?)(?:-v(?P<number>[1-9][0-9]{0,8}))?", re.ASCII)
+YEAR = 365 * 24 * 3600
+
+
+def parse_name(name: str) -> tuple[ReportKind, int | None] | None:
+    """('full-report', None) from 'full-report', ('chair-summary', 3) from 'chair-summary-v3'."""
+    match = NAME.fullmatch(name)
+    if match is None:
+        return None
+    try:
+        kind = ReportKind(match["kind"])
+    except ValueError:
+        return None
+    return kind, int(match["number"]) if match["number"] else None
+
+
+@bp.get("/meetings/<slug>/reports/<name>.pdf")
+@allow(PUBLIC)
+def download(slug: str, name: str) -> Response:
+    parsed = parse_name(name)
+    lang = request.args.get("lang", "en")
+    if parsed is None or lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    kind, number = parsed
+    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.slug == slug))
+    if meeting is None:
+        abort(404)
+    version = publish.find_version(meeting, kind, lang, number)
+    if version is None:
+        abort(404)
+    try:
+        data = publish.read_version(version)
+    except publish.StoredFileMissing as exc:
+        current_app.logger.error("report %s v%d not served: %s", name, version.version, exc)
+        abort(404)
+    except publish.StoredFileChanged as exc:
+        current_app.logger.error("report %s v%d not served: %s", name, version.version, exc)
+        abort(410)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=False,
+        download_name=f"{meeting.slug}-{kind.value}-{lang}-v{version.version}.pdf",
+        etag=version.sha256,
+        last_modified=version.published_at,
+        max_age=YEAR if number is not None else 0,
+    )
+    if number is not None:
+        # A version's bytes never change: caches may keep them for good.
+        response.cache_control.immutable = True
+    else:
+        # The newest version moves on: caches may keep it, but must ask again (ETag) each time.
+        response.cache_control.public = True
+        response.cache_control.no_cache = True
+    return response
