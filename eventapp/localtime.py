@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_interval, get_timezone_location, parse_pattern
 from babel.dates import format_time as babel_format_time
-from babel.dates import get_timezone_location
 
 
 class LocalTimeError(ValueError):
@@ -93,21 +96,63 @@ def utc_offset_label(tz: ZoneInfo, at: datetime) -> str:
     return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def zone_label(tz: ZoneInfo, locale: str) -> str:
+# English as the United Nations writes it: "5 March 2013", not "March 5, 2013".
+_LOCALES = {"en": "en_GB"}
+
+
+@cache
+def babel_locale(lang: str) -> Locale:
+    """The Babel locale that formats dates, zones and countries for one of our languages."""
+    try:
+        return Locale.parse(_LOCALES.get(lang, lang))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en_GB")
+
+
+def zone_label(tz: ZoneInfo, lang: str) -> str:
     """A reader's name for the zone, e.g. 'Thailand Time' / 'heure : Thaïlande'."""
     try:
-        return get_timezone_location(tz.key, locale=locale)
+        return get_timezone_location(tz.key, locale=babel_locale(lang))
     except LookupError:  # pragma: no cover - babel knows every IANA zone tzdata ships
         return tz.key
 
 
-def format_day(value: date, locale: str) -> str:
-    return babel_format_date(value, format="full", locale=locale)
+def format_day(value: date, lang: str) -> str:
+    """'Tuesday, 5 March 2013'."""
+    return babel_format_date(value, format="full", locale=babel_locale(lang))
 
 
-def format_date(value: date, locale: str, fmt: str = "long") -> str:
-    return babel_format_date(value, format=fmt, locale=locale)
+def format_date(value: date, lang: str, fmt: str = "long") -> str:
+    """'5 March 2013'."""
+    return babel_format_date(value, format=fmt, locale=babel_locale(lang))
 
 
-def format_clock(value: datetime, locale: str) -> str:
-    return babel_format_time(value.time(), format="HH:mm", locale=locale)
+def format_clock(value: datetime, lang: str) -> str:
+    """'09:30': a 24-hour clock in every language, as agendas print it."""
+    return babel_format_time(value.time(), format="HH:mm", locale=babel_locale(lang))
+
+
+_SHORT_MONTH = re.compile(r"(?<!M)MMM(?!M)")
+
+
+def format_date_range(start: date, end: date, lang: str, *, full_months: bool = False) -> str:
+    """'5 March 2013' for one day; '23–26 Oct 2026' (or 'October' with full_months) for several."""
+    if start == end:
+        return format_date(start, lang)
+    locale = babel_locale(lang)
+    formats = locale.interval_formats
+    if not full_months or "yMMMd" not in formats:
+        return format_interval(start, end, skeleton="yMMMd", locale=locale)
+    differs = "y" if start.year != end.year else "M" if start.month != end.month else "d"
+    patterns = formats["yMMMd"][differs]
+    return "".join(
+        parse_pattern(_SHORT_MONTH.sub("MMMM", pattern)).apply(day, locale)
+        for pattern, day in zip(patterns, (start, end), strict=True)
+    )
+
+
+def country_name(code: str | None, lang: str) -> str:
+    """The country's name in the reader's language; the code itself if Babel does not know it."""
+    if not code:
+        return ""
+    return babel_locale(lang).territories.get(code.upper(), code)

@@ -12,26 +12,23 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_interval, get_timezone_location
+from babel.dates import get_timezone_location
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from .. import localtime
 from ..extensions import db
 from ..models import (
-    KIND_ORDER,
-    Delegation,
     Meeting,
     OrganisationKind,
     Participant,
-    RegistrationStatus,
     ReportKind,
     ReportVersion,
     Session,
     SessionKind,
     SessionPerson,
 )
+from ..registration.service import listed_by_kind
 
 SESSION_KIND_LABELS = {
     SessionKind.PLENARY: _l("Plenary"),
@@ -199,25 +196,13 @@ def _listed_person(person: Participant | None) -> ListedPerson | None:
     return ListedPerson(person.honorific, person.given_name, person.family_name, person.position)
 
 
-def country_name(code: str | None, locale: str) -> str | None:
-    """A territory's name in the reader's language ('TH' -> 'Thaïlande' in French)."""
-    if not code:
-        return None
-    try:
-        return Locale.parse(locale).territories.get(code.upper(), code)
-    except (UnknownLocaleError, ValueError):
-        return code
-
-
 def dates_label(start: date, end: date, locale: str) -> str:
-    """'March 5, 2013' for one day, 'Oct 23 – 26, 2026' for several, in the reader's language."""
-    if start == end:
-        return localtime.format_date(start, locale)
-    return format_interval(start, end, skeleton="yMMMd", locale=locale)
+    """'5 March 2013' for one day, '23–26 Oct 2026' for several, in the reader's language."""
+    return localtime.format_date_range(start, end, locale)
 
 
 def _place(meeting: Meeting, locale: str) -> str | None:
-    parts = [meeting.venue_city, country_name(meeting.venue_country, locale)]
+    parts = [meeting.venue_city, localtime.country_name(meeting.venue_country, locale)]
     return ", ".join(p for p in parts if p) or None
 
 
@@ -243,7 +228,9 @@ def _zone_place(meeting: Meeting, tz: ZoneInfo, locale: str) -> str:
     if meeting.venue_city:
         return meeting.venue_city
     try:
-        return str(get_timezone_location(tz.key, locale=locale, return_city=True))
+        return str(
+            get_timezone_location(tz.key, locale=localtime.babel_locale(locale), return_city=True)
+        )
     except LookupError:  # pragma: no cover - babel knows every IANA zone tzdata ships
         return tz.key
 
@@ -288,7 +275,7 @@ def summary(meeting: Meeting, locale: str) -> MeetingSummary:
         venue_name=meeting.venue_name,
         venue_city=meeting.venue_city,
         venue_country=meeting.venue_country,
-        venue_country_name=country_name(meeting.venue_country, locale),
+        venue_country_name=localtime.country_name(meeting.venue_country, locale) or None,
         start_date=meeting.start_date,
         end_date=meeting.end_date,
         dates_label=dates_label(meeting.start_date, meeting.end_date, locale),
@@ -354,37 +341,22 @@ def _entry(s: Session, tz: ZoneInfo) -> AgendaEntry:
 
 def listed_participants(meeting: Meeting) -> list[KindGroup]:
     """Approved participants who consented, by organisation kind, then organisation."""
-    people = db.session.scalars(
-        sa.select(Participant)
-        .join(Participant.delegation)
-        .where(
-            Participant.meeting_id == meeting.id,
-            Participant.status == RegistrationStatus.APPROVED,
-            Participant.list_consent.is_(True),
+    return [
+        KindGroup(
+            kind,
+            str(ORGANISATION_KIND_LABELS[kind]),
+            [
+                ListedOrganisation(
+                    name=delegation.name,
+                    acronym=delegation.acronym,
+                    country=delegation.country,
+                    people=[
+                        ListedPerson(p.honorific, p.given_name, p.family_name, p.position)
+                        for p in people
+                    ],
+                )
+                for delegation, people in organisations
+            ],
         )
-        .options(selectinload(Participant.delegation))
-    ).all()
-    by_delegation: dict[int, list[Participant]] = {}
-    for person in people:
-        by_delegation.setdefault(person.delegation_id, []).append(person)
-    delegations: list[Delegation] = sorted(
-        {p.delegation for p in people}, key=lambda d: (d.name.casefold(), d.id)
-    )
-    groups = {kind: KindGroup(kind, str(ORGANISATION_KIND_LABELS[kind])) for kind in KIND_ORDER}
-    for delegation in delegations:
-        members = sorted(
-            by_delegation[delegation.id],
-            key=lambda p: (p.family_name.casefold(), p.given_name.casefold(), p.id),
-        )
-        groups[delegation.kind].organisations.append(
-            ListedOrganisation(
-                name=delegation.name,
-                acronym=delegation.acronym,
-                country=delegation.country,
-                people=[
-                    ListedPerson(p.honorific, p.given_name, p.family_name, p.position)
-                    for p in members
-                ],
-            )
-        )
-    return [group for group in groups.values() if group.organisations]
+        for kind, organisations in listed_by_kind(meeting)
+    ]

@@ -7,7 +7,6 @@ font subset it uses, so names print with real glyphs in every script.
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,8 +18,6 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import pydyf
-from babel import Locale
-from babel.dates import format_interval, parse_pattern
 from flask import render_template
 from flask_babel import force_locale, gettext, lazy_gettext
 from weasyprint import HTML
@@ -235,33 +232,18 @@ def _page_label() -> tuple[str, str, str]:
     return before.strip(), between.strip(), after.strip()
 
 
-_FULL_MONTH = re.compile(r"(?<!M)MMM(?!M)")
-
-
 class Formats:
     """Dates, times and place names in the report's language, as Babel writes them."""
 
     def __init__(self, lang: str):
         self.lang = lang
-        self._locale = Locale.parse(lang)
 
     def date(self, value: date | None) -> str:
         return localtime.format_date(value, self.lang) if value else ""
 
     def dates(self, start: date, end: date) -> str:
-        """'March 5, 2013', 'January 1 – 2, 2030': month names written out, as in documents."""
-        if start == end:
-            return localtime.format_date(start, self.lang)
-        formats = self._locale.interval_formats
-        skeleton = "yMMMMd" if "yMMMMd" in formats else "yMMMd"
-        if skeleton not in formats:  # pragma: no cover - every CLDR locale has yMMMd
-            return format_interval(start, end, skeleton, locale=self._locale)
-        differs = "y" if start.year != end.year else "M" if start.month != end.month else "d"
-        patterns = formats[skeleton][differs]
-        return "".join(
-            parse_pattern(_FULL_MONTH.sub("MMMM", pattern)).apply(day, self._locale)
-            for pattern, day in zip(patterns, (start, end), strict=True)
-        )
+        """'5 March 2013', '1–2 January 2030': month names written out, as in documents."""
+        return localtime.format_date_range(start, end, self.lang, full_months=True)
 
     def clock(self, value: datetime) -> str:
         return localtime.format_clock(value, self.lang)
@@ -277,9 +259,7 @@ class Formats:
             return name
 
     def country(self, code: str | None) -> str:
-        if not code:
-            return ""
-        return self._locale.territories.get(code.upper(), code)
+        return localtime.country_name(code, self.lang)
 
     def language(self, code: str) -> str:
-        return self._locale.languages.get(code, code)
+        return localtime.babel_locale(self.lang).languages.get(code, code)

@@ -30,6 +30,7 @@ from ..models import (
     ReportKind,
     Session,
 )
+from ..registration.service import listed_by_kind
 
 SYMBOL_SUFFIX = {ReportKind.CHAIR_SUMMARY: "CS", ReportKind.FULL_REPORT: "REP"}
 
@@ -339,41 +340,20 @@ def _listed_participants(meeting: Meeting) -> tuple[KindGroup, ...]:
     Only names, honorifics and positions: never an e-mail address, dietary, accessibility or
     visa details.
     """
-    people = db.session.scalars(
-        sa.select(Participant)
-        .where(
-            Participant.meeting_id == meeting.id,
-            Participant.status == RegistrationStatus.APPROVED,
-            Participant.list_consent.is_(True),
-        )
-        .options(selectinload(Participant.delegation))
-    ).all()
-    by_delegation: dict[int, list[Participant]] = {}
-    for person in people:
-        if person.listed:  # the model's rule, checked again where the query states it
-            by_delegation.setdefault(person.delegation_id, []).append(person)
-    delegations = sorted(
-        {p.delegation for members in by_delegation.values() for p in members},
-        key=lambda d: (d.name.casefold(), d.id),
-    )
-    groups: dict[OrganisationKind, list[ListedOrganisation]] = {k: [] for k in KIND_ORDER}
-    for delegation in delegations:
-        members = sorted(
-            by_delegation[delegation.id],
-            key=lambda p: (p.family_name.casefold(), p.given_name.casefold(), p.id),
-        )
-        groups[delegation.kind].append(
-            ListedOrganisation(
-                name=delegation.name,
-                acronym=delegation.acronym,
-                people=tuple(
-                    ListedPerson(p.honorific, p.given_name, p.family_name, p.position)
-                    for p in members
-                ),
-            )
-        )
     return tuple(
-        KindGroup(kind, tuple(organisations))
-        for kind, organisations in groups.items()
-        if organisations
+        KindGroup(
+            kind,
+            tuple(
+                ListedOrganisation(
+                    name=delegation.name,
+                    acronym=delegation.acronym,
+                    people=tuple(
+                        ListedPerson(p.honorific, p.given_name, p.family_name, p.position)
+                        for p in people
+                    ),
+                )
+                for delegation, people in organisations
+            ),
+        )
+        for kind, organisations in listed_by_kind(meeting)
     )
