@@ -70,6 +70,8 @@ def _sample_url(rule, world) -> str:  # type: ignore[no-untyped-def]
             values[name] = "rapporteur"
         elif name == "token":
             values[name] = "x"
+        elif name == "action":
+            values[name] = "approve"
         else:
             # No such row: the request must pass the access rule, then find nothing.
             values[name] = 999999

@@ -84,6 +84,124 @@ def _write_errors() -> dict[str, Any]:
     }
 
 
+def _ref_parameter() -> dict[str, Any]:
+    return {
+        "name": "ref",
+        "in": "path",
+        "required": True,
+        "schema": {"$ref": "#/components/schemas/ref"},
+        "description": "The registration's (participant's) ref.",
+    }
+
+
+def _participant_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/participant"}}},
+    }
+
+
+def _registration_paths() -> dict[str, Any]:
+    not_found = _error("No such meeting or registration.")
+    paths: dict[str, Any] = {
+        "/meetings/{slug}/registrations": {
+            "get": {
+                "operationId": "listRegistrations",
+                "summary": "The meeting's registrations in order of arrival (organisers).",
+                "parameters": [
+                    _slug_parameter(),
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"$ref": "#/components/schemas/participant/properties/status"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The registrations.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/participant"},
+                                }
+                            }
+                        },
+                    },
+                    "400": _error("Unknown status."),
+                    "401": _error("No valid bearer token."),
+                    "403": _error("The token's account may not do this."),
+                    "404": not_found,
+                },
+            },
+            "post": {
+                "operationId": "createRegistration",
+                "summary": "Register a participant (organisers). The status follows the "
+                "meeting's approval rule: pending when manual; approved when automatic and "
+                "quota and capacity allow, else waitlisted.",
+                "parameters": [_slug_parameter()],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/RegistrationRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _participant_response("The stored registration."),
+                    **_write_errors(),
+                    "404": not_found,
+                    "409": _error("This e-mail address is registered for the meeting already."),
+                },
+            },
+        },
+        "/meetings/{slug}/registrations/{ref}": {
+            "get": {
+                "operationId": "getRegistration",
+                "summary": "One registration (organisers).",
+                "parameters": [_slug_parameter(), _ref_parameter()],
+                "responses": {
+                    "200": _participant_response("The registration."),
+                    "401": _error("No valid bearer token."),
+                    "403": _error("The token's account may not do this."),
+                    "404": not_found,
+                },
+            }
+        },
+    }
+    summaries = {
+        "approve": "Approve: approved if quota and capacity allow, else waitlisted.",
+        "decline": "Decline. A freed place goes to the oldest fitting waitlisted registration.",
+        "cancel": "Cancel. A freed place goes to the oldest fitting waitlisted registration.",
+    }
+    for action, summary in summaries.items():
+        paths[f"/meetings/{{slug}}/registrations/{{ref}}/{action}"] = {
+            "post": {
+                "operationId": f"{action}Registration",
+                "summary": summary + " (organisers)",
+                "parameters": [_slug_parameter(), _ref_parameter()],
+                "responses": {
+                    "200": _participant_response("The registration as it now stands."),
+                    "401": _error("No valid bearer token."),
+                    "403": _error("The token's account may not do this."),
+                    "404": not_found,
+                    "409": _error("The registration's status does not allow this."),
+                },
+            }
+        }
+    return paths
+
+
+def _registration_request(schemas: dict[str, Any]) -> dict[str, Any]:
+    request = copy.deepcopy(schemas["participant"])
+    for key in ("ref", "status"):
+        request["properties"].pop(key)
+        request["required"].remove(key)
+    return request
+
+
 def build_spec(base_url: str) -> dict[str, Any]:
     """The whole description; `base_url` names the server."""
     schemas = _components_from_meeting_schema()
@@ -106,6 +224,7 @@ def build_spec(base_url: str) -> dict[str, Any]:
             }
         },
     }
+    schemas["RegistrationRequest"] = _registration_request(schemas)
     schemas["Account"] = {
         "type": "object",
         "required": ["email", "admin", "meetings"],
@@ -142,6 +261,7 @@ def build_spec(base_url: str) -> dict[str, Any]:
             "schemas": schemas,
         },
         "paths": {
+            **_registration_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from ..accounts.permissions import ADMIN, ORGANISER, PUBLIC, SIGNED_IN, allow, current_account
+from ..accounts.permissions import (
+    ADMIN,
+    ORGANISER,
+    PUBLIC,
+    SIGNED_IN,
+    allow,
+    current_account,
+    meeting_from,
+)
 from ..extensions import csrf, db
 from ..interchange import (
     InvalidDocument,
@@ -13,6 +21,10 @@ from ..interchange import (
     export_meeting,
     import_meeting,
 )
+from ..interchange.exporter import participant_document
+from ..interchange.validate import check_registration
+from ..models import RegistrationStatus
+from ..registration import service as registration
 from .body import json_body
 from .errors import ApiError, error_response
 from .openapi import build_spec
@@ -89,3 +101,77 @@ def replace_meeting(slug: str) -> Response:
             {"$.meeting.slug": f"must be {slug!r}, as in the URL"},
         )
     return _import(document, replace=True)
+
+
+# -- registrations ----------------------------------------------------------------------------
+
+
+def _meeting(slug: str):  # type: ignore[no-untyped-def]
+    meeting = meeting_from({"slug": slug})
+    if meeting is None:  # pragma: no cover - the access rule answers 404 first
+        raise ApiError(404, f"no meeting with slug {slug!r}")
+    return meeting
+
+
+def _registration(slug: str, ref: str):  # type: ignore[no-untyped-def]
+    meeting = _meeting(slug)
+    person = registration.find_registration(meeting, ref)
+    if person is None:
+        raise ApiError(404, f"no registration with ref {ref!r}")
+    return meeting, person
+
+
+@bp.get("/meetings/<slug>/registrations")
+@allow(ORGANISER)
+def list_registrations(slug: str) -> Response:
+    meeting = _meeting(slug)
+    status = request.args.get("status")
+    if status is not None and status not in {s.value for s in RegistrationStatus}:
+        raise ApiError(400, f"unknown status {status!r}", {"status": "unknown status"})
+    people = registration.registrations(meeting, RegistrationStatus(status) if status else None)
+    return jsonify([participant_document(p) for p in people])
+
+
+@bp.post("/meetings/<slug>/registrations")
+@allow(ORGANISER)
+def create_registration(slug: str) -> Response:
+    meeting = _meeting(slug)
+    body = json_body()
+    problems = check_registration(body)
+    if problems:
+        fields = {p.path: p.message for p in problems}
+        raise ApiError(422, f"{len(fields)} problem(s) in the registration.", fields)
+    try:
+        person = registration.register(
+            meeting, registration.request_from_mapping(body), by_organiser=True
+        )
+    except registration.AlreadyRegistered as exc:
+        raise ApiError(409, str(exc), exc.fields) from exc
+    except registration.RegistrationError as exc:
+        raise ApiError(422, str(exc), exc.fields) from exc
+    db.session.commit()
+    response = jsonify(participant_document(person))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_registration", slug=slug, ref=person.ref)
+    return response
+
+
+@bp.get("/meetings/<slug>/registrations/<ref>")
+@allow(ORGANISER)
+def get_registration(slug: str, ref: str) -> Response:
+    _, person = _registration(slug, ref)
+    return jsonify(participant_document(person))
+
+
+@bp.post("/meetings/<slug>/registrations/<ref>/approve", defaults={"action": "approve"})
+@bp.post("/meetings/<slug>/registrations/<ref>/decline", defaults={"action": "decline"})
+@bp.post("/meetings/<slug>/registrations/<ref>/cancel", defaults={"action": "cancel"})
+@allow(ORGANISER)
+def change_registration(slug: str, ref: str, action: str) -> Response:
+    meeting, person = _registration(slug, ref)
+    try:
+        registration.change(meeting, person, action)
+    except registration.InvalidTransition as exc:
+        raise ApiError(409, str(exc)) from exc
+    db.session.commit()
+    return jsonify(participant_document(person))

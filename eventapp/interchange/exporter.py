@@ -58,7 +58,7 @@ def export_meeting(slug: str) -> dict[str, Any]:
         "format": FORMAT,
         "meeting": _meeting(meeting),
         "organisations": [_organisation(d) for d in delegations],
-        "participants": [_participant(p) for p in participants],
+        "participants": [participant_document(p) for p in participants],
         "rooms": [
             _present({"ref": r.ref, "name": r.name, "capacity": r.capacity})
             for r in sorted(meeting.rooms, key=lambda r: r.id)
@@ -110,7 +110,8 @@ def _organisation(d: Delegation) -> dict[str, Any]:
     )
 
 
-def _participant(p: Participant) -> dict[str, Any]:
+def participant_document(p: Participant) -> dict[str, Any]:
+    """A participant as the schema writes it (also the API's registration resource)."""
     return _present(
         {
             "ref": p.ref,

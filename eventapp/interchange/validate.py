@@ -300,3 +300,23 @@ class _Meaning:
 
 def format_problems(problems: Iterable[Problem]) -> str:
     return "\n".join(str(p) for p in problems)
+
+
+@cache
+def _registration_validator() -> Draft202012Validator:
+    """A schema participant without `ref` and `status`: the server assigns those."""
+    full = schema()
+    participant = json.loads(json.dumps(full["$defs"]["participant"]))
+    for key in ("ref", "status"):
+        participant["properties"].pop(key)
+        participant["required"].remove(key)
+    return Draft202012Validator({"$defs": full["$defs"], **participant})
+
+
+def check_registration(data: Any) -> list[Problem]:
+    """Structural problems of a registration body (API), each with its JSON path."""
+    problems = [
+        Problem(e.json_path, e.message) for e in _registration_validator().iter_errors(data)
+    ]
+    problems.extend(_control_characters(data, "$"))
+    return sorted(set(problems), key=_document_order)

@@ -1,21 +1,145 @@
-"""Organisers' view of registrations."""
+"""Online registration, and the organisers' view and decisions on registrations."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
-from ..accounts.permissions import ORGANISER, allow, meeting_from
+from .. import mail
+from ..accounts.forms import ConfirmForm
+from ..accounts.permissions import ORGANISER, PUBLIC, allow, meeting_from
+from ..extensions import db, limiter
+from ..models import Meeting, Participant, ParticipantRole, RegistrationStatus
 from . import service
+from .forms import STATUS_LABELS, RegistrationForm
 
 bp = Blueprint("registration", __name__)
+
+
+def _meeting(slug: str) -> Meeting:
+    meeting = meeting_from({"slug": slug})
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+@bp.route("/meetings/<slug>/register", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("60 per hour", methods=["POST"])
+def register(slug: str) -> ResponseReturnValue:
+    meeting = _meeting(slug)
+    form = RegistrationForm()
+    form.set_organisations(service.organisation_choices(meeting))
+    is_open = service.registration_open(meeting)
+    if not is_open:
+        status = 403 if form.is_submitted() else 200
+        return render_template(
+            "registration/register.html", meeting=meeting, form=form, is_open=False
+        ), status
+    if form.validate_on_submit():
+        request = service.RegistrationRequest(
+            organisation=form.organisation.data or "",
+            given_name=form.given_name.data or "",
+            family_name=form.family_name.data or "",
+            email=form.email.data or "",
+            role=ParticipantRole(form.role.data),
+            honorific=form.honorific.data,
+            position=form.position.data,
+            funded=form.funded.data,
+            needs_visa_letter=form.needs_visa_letter.data,
+            dietary=form.dietary.data,
+            accessibility=form.accessibility.data,
+            list_consent=form.list_consent.data,
+        )
+        try:
+            person = service.register(meeting, request)
+        except service.RegistrationError as exc:
+            db.session.rollback()
+            for name, message in exc.fields.items():
+                if name in form:
+                    form[name].errors = [*form[name].errors, _field_message(name, message)]
+        else:
+            db.session.commit()
+            _confirm_by_mail(meeting, person)
+            flash(_status_sentence(person), "success")
+            return redirect(url_for("registration.registered", slug=slug), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "registration/register.html", meeting=meeting, form=form, is_open=True
+    ), status
+
+
+def _field_message(name: str, message: str) -> str:
+    if name == "email" and "already registered" in message:
+        return _("This e-mail address is already registered for this meeting.")
+    if name == "organisation":
+        return _("Choose the organisation you represent.")
+    return message
+
+
+@bp.get("/meetings/<slug>/register/done")
+@allow(PUBLIC)
+def registered(slug: str) -> ResponseReturnValue:
+    return render_template("registration/registered.html", meeting=_meeting(slug))
+
+
+def _status_sentence(person: Participant) -> str:
+    if person.status is RegistrationStatus.APPROVED:
+        return _("Your registration is approved.")
+    if person.status is RegistrationStatus.WAITLISTED:
+        return _(
+            "The places for your organisation or the meeting are taken: you are on the "
+            "waiting list, and will be told if a place becomes free."
+        )
+    return _("Your registration is received: the organisers will confirm it.")
+
+
+def _confirm_by_mail(meeting: Meeting, person: Participant) -> None:
+    body = _(
+        "Dear %(name)s,\n\nThank you for registering for %(meeting)s.\n\n%(status)s\n\n"
+        "Your reference: %(ref)s",
+        name=f"{person.given_name} {person.family_name}",
+        meeting=meeting.title,
+        status=_status_sentence(person),
+        ref=person.ref,
+    )
+    mail.send(
+        mail.compose(person.email, _("Registration: %(meeting)s", meeting=meeting.title), body)
+    )
 
 
 @bp.get("/meetings/<slug>/manage/")
 @allow(ORGANISER)
 def overview(slug: str) -> ResponseReturnValue:
-    meeting = meeting_from({"slug": slug})
-    assert meeting is not None  # the rule found it
+    meeting = _meeting(slug)
     return render_template(
-        "registration/overview.html", meeting=meeting, overview=service.overview(meeting)
+        "registration/overview.html",
+        meeting=meeting,
+        overview=service.overview(meeting),
+        confirm_form=ConfirmForm(),
+        transitions=service.TRANSITIONS,
     )
+
+
+@bp.post("/meetings/<slug>/manage/registrations/<ref>/<any(approve, decline, cancel):action>")
+@allow(ORGANISER)
+def decide(slug: str, ref: str, action: str) -> ResponseReturnValue:
+    meeting = _meeting(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    person = service.find_registration(meeting, ref)
+    if person is None:
+        abort(404)
+    try:
+        service.change(meeting, person, action)
+    except service.InvalidTransition as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("%(name)s: %(status)s.", name=person.full_name, status=STATUS_LABELS[person.status]),
+            "success",
+        )
+    return redirect(url_for("registration.overview", slug=slug, _anchor=f"p-{ref}"), code=303)

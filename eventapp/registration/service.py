@@ -1,22 +1,306 @@
-"""The rules of registration. For now: what organisers see of who is coming."""
+"""The rules of registration: the state machine, quotas, capacity and the waiting list.
+
+Every change of who is approved goes through `_settle`, under a per-meeting lock, so that
+quotas and capacity hold however many requests arrive at once, on SQLite and PostgreSQL alike.
+The service only flushes; the caller commits.
+"""
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 
+from .. import audit
 from ..extensions import db
 from ..models import (
     KIND_ORDER,
+    Approval,
     Delegation,
     Meeting,
     OrganisationKind,
     Participant,
+    ParticipantRole,
     RegistrationStatus,
 )
+from ..models.types import utcnow
+
+APPROVED = RegistrationStatus.APPROVED
+WAITLISTED = RegistrationStatus.WAITLISTED
+
+# Which actions each status allows: every other change is refused (InvalidTransition).
+TRANSITIONS: dict[str, frozenset[RegistrationStatus]] = {
+    "approve": frozenset(
+        {RegistrationStatus.PENDING, WAITLISTED, RegistrationStatus.DECLINED, APPROVED}
+    ),
+    "decline": frozenset({RegistrationStatus.PENDING, WAITLISTED, APPROVED}),
+    "cancel": frozenset({RegistrationStatus.PENDING, WAITLISTED, APPROVED}),
+}
+
+
+class RegistrationError(ValueError):
+    """A registration that cannot be made as asked; `fields` says what to correct."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.fields = fields or {}
+
+
+class AlreadyRegistered(RegistrationError):
+    """This e-mail address has a registration for the meeting already."""
+
+
+class RegistrationClosed(RegistrationError):
+    """Outside the meeting's registration period."""
+
+
+class InvalidTransition(RegistrationError):
+    """The registration's status does not allow that action."""
+
+
+@dataclass(frozen=True)
+class RegistrationRequest:
+    """What a person (or an organiser for them) asks to register: the schema's participant."""
+
+    organisation: str
+    given_name: str
+    family_name: str
+    email: str
+    role: ParticipantRole = ParticipantRole.DELEGATE
+    honorific: str | None = None
+    position: str | None = None
+    funded: bool | None = None
+    needs_visa_letter: bool | None = None
+    dietary: str | None = None
+    accessibility: str | None = None
+    list_consent: bool | None = None
+
+
+def registration_open(meeting: Meeting, at: datetime | None = None) -> bool:
+    at = at or utcnow()
+    if meeting.registration_opens and at < meeting.registration_opens:
+        return False
+    return not (meeting.registration_closes and at > meeting.registration_closes)
+
+
+def _lock(meeting: Meeting) -> None:
+    """Serialise changes of who is approved for one meeting.
+
+    An UPDATE takes PostgreSQL's row lock and SQLite's write lock alike; being the first write
+    of the transaction, it waits for any other writer instead of racing it.
+    """
+    db.session.execute(
+        sa.update(Meeting).where(Meeting.id == meeting.id).values(id=Meeting.id),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _approved_counts(meeting: Meeting) -> tuple[int, dict[int, int]]:
+    rows = db.session.execute(
+        sa.select(Participant.delegation_id, sa.func.count(Participant.id))
+        .where(Participant.meeting_id == meeting.id, Participant.status == APPROVED)
+        .group_by(Participant.delegation_id)
+    ).all()
+    per_delegation = {delegation_id: count for delegation_id, count in rows}
+    return sum(per_delegation.values()), per_delegation
+
+
+def _fits(
+    meeting: Meeting, person: Participant, total: int, per_delegation: dict[int, int]
+) -> bool:
+    """Would approving this person keep the meeting within capacity and its quota?"""
+    if meeting.capacity is not None and total + 1 > meeting.capacity:
+        return False
+    quota = meeting.quota_for(person.delegation.kind)
+    return quota is None or per_delegation.get(person.delegation_id, 0) + 1 <= quota
+
+
+def _set_status(person: Participant, status: RegistrationStatus, why: str) -> None:
+    if person.status is status:
+        return
+    previous = person.status
+    person.status = status
+    audit.log(
+        "registration." + status.value,
+        meeting=person.meeting,
+        target=f"{person.ref} ({person.email})",
+        details={"from": previous.value if previous else None, "why": why},
+    )
+
+
+def _promote_waiting(meeting: Meeting) -> list[Participant]:
+    """Approve the oldest waiting registrations that now fit, in order of registration."""
+    total, per_delegation = _approved_counts(meeting)
+    waiting = db.session.scalars(
+        sa.select(Participant)
+        .where(Participant.meeting_id == meeting.id, Participant.status == WAITLISTED)
+        .options(selectinload(Participant.delegation))
+        .order_by(Participant.registered_at.asc().nulls_last(), Participant.id)
+    ).all()
+    promoted = []
+    for person in waiting:
+        if meeting.capacity is not None and total >= meeting.capacity:
+            break
+        if _fits(meeting, person, total, per_delegation):
+            _set_status(person, APPROVED, "a place became free")
+            total += 1
+            per_delegation[person.delegation_id] = per_delegation.get(person.delegation_id, 0) + 1
+            promoted.append(person)
+    return promoted
+
+
+def _approve_or_wait(meeting: Meeting, person: Participant, why: str) -> None:
+    total, per_delegation = _approved_counts(meeting)
+    if _fits(meeting, person, total, per_delegation):
+        _set_status(person, APPROVED, why)
+    else:
+        _set_status(person, WAITLISTED, "quota or capacity reached")
+
+
+def _new_ref(meeting: Meeting) -> str:
+    while True:
+        ref = f"reg-{secrets.token_hex(4)}"
+        taken = db.session.scalar(
+            sa.select(Participant.id).where(
+                Participant.meeting_id == meeting.id, Participant.ref == ref
+            )
+        )
+        if taken is None:
+            return ref
+
+
+def register(
+    meeting: Meeting, request: RegistrationRequest, *, by_organiser: bool = False
+) -> Participant:
+    """Record a registration; its status follows the meeting's approval rule and limits.
+
+    Manual approval: pending. Automatic: approved while quota and capacity allow, else on the
+    waiting list. Organisers may register people outside the registration period.
+    """
+    if not by_organiser and not registration_open(meeting):
+        raise RegistrationClosed("Registration for this meeting is closed.")
+    problems: dict[str, str] = {}
+    delegation = db.session.scalar(
+        sa.select(Delegation).where(
+            Delegation.meeting_id == meeting.id, Delegation.ref == request.organisation
+        )
+    )
+    if delegation is None:
+        problems["organisation"] = f"no organisation has ref {request.organisation!r}"
+    try:
+        email = validate_email(
+            request.email.strip(), check_deliverability=False, allow_smtputf8=True
+        ).normalized
+    except EmailNotValidError as exc:
+        problems["email"] = f"not a valid e-mail address: {exc}"
+        email = request.email
+    for field in ("given_name", "family_name"):
+        if not getattr(request, field).strip():
+            problems[field] = "is required"
+    if problems:
+        raise RegistrationError("The registration has problems.", problems)
+    _lock(meeting)
+    taken = db.session.scalar(
+        sa.select(Participant.id).where(
+            Participant.meeting_id == meeting.id, Participant.email_key == email.casefold()
+        )
+    )
+    if taken is not None:
+        raise AlreadyRegistered(
+            f"{email} is already registered for this meeting.",
+            {"email": "is already registered for this meeting"},
+        )
+    person = Participant(
+        meeting=meeting,
+        delegation=delegation,
+        ref=_new_ref(meeting),
+        honorific=request.honorific or None,
+        given_name=request.given_name.strip(),
+        family_name=request.family_name.strip(),
+        position=request.position or None,
+        email=email,
+        email_key=email.casefold(),
+        role=request.role,
+        status=RegistrationStatus.PENDING,
+        funded=request.funded,
+        needs_visa_letter=request.needs_visa_letter,
+        dietary=request.dietary or None,
+        accessibility=request.accessibility or None,
+        list_consent=request.list_consent,
+        registered_at=utcnow(),
+    )
+    db.session.add(person)
+    db.session.flush()
+    audit.log(
+        "registration.created",
+        meeting=meeting,
+        target=f"{person.ref} ({person.email})",
+        details={"by_organiser": by_organiser},
+    )
+    if meeting.approval_rule is Approval.AUTOMATIC:
+        _approve_or_wait(meeting, person, "automatic approval")
+    db.session.flush()
+    return person
+
+
+def find_registration(meeting: Meeting, ref: str) -> Participant | None:
+    return db.session.scalar(
+        sa.select(Participant).where(Participant.meeting_id == meeting.id, Participant.ref == ref)
+    )
+
+
+def change(meeting: Meeting, person: Participant, action: str) -> Participant:
+    """approve, decline or cancel a registration; freed places go to the waiting list."""
+    if action not in TRANSITIONS:
+        raise InvalidTransition(f"unknown action {action!r}")
+    _lock(meeting)
+    db.session.refresh(person)  # the status as it stands now that the meeting is locked
+    if person.status not in TRANSITIONS[action]:
+        raise InvalidTransition(
+            f"a registration that is {person.status.value} cannot be {_past(action)}"
+        )
+    was_approved = person.status is APPROVED
+    if action == "approve":
+        if not was_approved:
+            _approve_or_wait(meeting, person, "approved by an organiser")
+    else:
+        target = (
+            RegistrationStatus.DECLINED if action == "decline" else RegistrationStatus.CANCELLED
+        )
+        _set_status(person, target, f"{_past(action)} by an organiser")
+        if was_approved:
+            db.session.flush()
+            _promote_waiting(meeting)
+    db.session.flush()
+    return person
+
+
+def _past(action: str) -> str:
+    return {"approve": "approved", "decline": "declined", "cancel": "cancelled"}[action]
+
+
+def request_from_mapping(data: dict[str, Any]) -> RegistrationRequest:
+    """A RegistrationRequest from schema-shaped data that has been validated already."""
+    return RegistrationRequest(
+        organisation=data["organisation"],
+        given_name=data["given_name"],
+        family_name=data["family_name"],
+        email=data["email"],
+        role=ParticipantRole(data.get("role") or ParticipantRole.DELEGATE.value),
+        honorific=data.get("honorific"),
+        position=data.get("position"),
+        funded=data.get("funded"),
+        needs_visa_letter=data.get("needs_visa_letter"),
+        dietary=data.get("dietary"),
+        accessibility=data.get("accessibility"),
+        list_consent=data.get("list_consent"),
+    )
 
 
 @dataclass(frozen=True)
@@ -97,3 +381,26 @@ def listed_by_kind(
         )
         groups[delegation.kind].append((delegation, members))
     return [(kind, organisations) for kind, organisations in groups.items() if organisations]
+
+
+def registrations(meeting: Meeting, status: RegistrationStatus | None = None) -> list[Participant]:
+    """The meeting's registrations in order of arrival, optionally of one status."""
+    query = (
+        sa.select(Participant)
+        .where(Participant.meeting_id == meeting.id)
+        .options(selectinload(Participant.delegation))
+        .order_by(Participant.registered_at.asc().nulls_first(), Participant.id)
+    )
+    if status is not None:
+        query = query.where(Participant.status == status)
+    return list(db.session.scalars(query))
+
+
+def organisation_choices(meeting: Meeting) -> list[tuple[str, str]]:
+    """The meeting's organisations as (ref, label), by kind and name, for the form."""
+    order = {kind: n for n, kind in enumerate(KIND_ORDER)}
+    delegations = db.session.scalars(
+        sa.select(Delegation).where(Delegation.meeting_id == meeting.id)
+    ).all()
+    delegations = sorted(delegations, key=lambda d: (order[d.kind], d.name.casefold()))
+    return [(d.ref, d.display_name) for d in delegations]

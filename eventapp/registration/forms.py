@@ -1,0 +1,70 @@
+"""The online registration form: field names are the schema's participant properties."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ..models import ParticipantRole, RegistrationStatus
+
+STATUS_LABELS = {
+    RegistrationStatus.PENDING: _l("pending"),
+    RegistrationStatus.APPROVED: _l("approved"),
+    RegistrationStatus.WAITLISTED: _l("on the waiting list"),
+    RegistrationStatus.DECLINED: _l("declined"),
+    RegistrationStatus.CANCELLED: _l("cancelled"),
+}
+
+ROLE_LABELS = {
+    ParticipantRole.HEAD_OF_DELEGATION: _l("Head of delegation"),
+    ParticipantRole.DELEGATE: _l("Delegate"),
+    ParticipantRole.OBSERVER: _l("Observer"),
+    ParticipantRole.SPEAKER: _l("Speaker"),
+    ParticipantRole.CHAIR: _l("Chair"),
+    ParticipantRole.RAPPORTEUR: _l("Rapporteur"),
+    ParticipantRole.ORGANISER: _l("Organiser"),
+    ParticipantRole.SECRETARIAT: _l("Secretariat"),
+}
+
+
+class RegistrationForm(FlaskForm):
+    organisation = SelectField(
+        _l("Organisation"),
+        validators=[DataRequired(message=_l("Choose the organisation you represent."))],
+        description=_l("The network, country or organisation you represent."),
+    )
+    honorific = StringField(
+        _l("Title"), validators=[Optional(), Length(max=40)], description=_l("e.g. Ms, Mr, Dr")
+    )
+    given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=120)])
+    family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=120)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=300)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        default=ParticipantRole.DELEGATE.value,
+    )
+    funded = BooleanField(_l("I ask for my travel to be funded by the organisers"))
+    needs_visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
+    dietary = StringField(
+        _l("Dietary requirements"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Seen only by the organisers."),
+    )
+    accessibility = StringField(
+        _l("Accessibility needs"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Seen only by the organisers."),
+    )
+    list_consent = BooleanField(
+        _l("My name, organisation and position may appear in the published list of participants")
+    )
+
+    def set_organisations(self, choices: list[tuple[str, str]]) -> None:
+        self.organisation.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(ref, label) for ref, label in choices
+        ]
