@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 
+from . import content  # noqa: F401  (registers the content-version listener)
 from .account import AccountRole, ApiToken, MeetingRole, User
 from .agenda import Room, Session, SessionKind, SessionPerson, SessionRole
 from .audit import AuditEntry

@@ -53,6 +53,9 @@ class Meeting(db.Model):
         sa.ForeignKey("participants.id", use_alter=True, ondelete="SET NULL")
     )
     agenda_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised by every flush that changes anything shown about the meeting (see content.py):
+    # what caches of its pages are keyed by.
+    content_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from ..accounts.permissions import PUBLIC, allow
 from ..extensions import db
 from ..models import Meeting
-from . import service
+from . import pagecache, service
 
 bp = Blueprint("public", __name__)
 
@@ -46,8 +46,14 @@ def index():  # type: ignore[no-untyped-def]
 @allow(PUBLIC)
 def meeting_home(slug: str):  # type: ignore[no-untyped-def]
     meeting = _meeting_or_404(slug)
-    return render_template(
-        "public/meeting.html", meeting=service.summary(meeting, _locale()), page="home"
+    locale = _locale()
+    return pagecache.serve(
+        meeting,
+        "home",
+        locale,
+        lambda: render_template(
+            "public/meeting.html", meeting=service.summary(meeting, locale), page="home"
+        ),
     )
 
 
@@ -55,11 +61,17 @@ def meeting_home(slug: str):  # type: ignore[no-untyped-def]
 @allow(PUBLIC)
 def agenda(slug: str):  # type: ignore[no-untyped-def]
     meeting = _meeting_or_404(slug)
-    return render_template(
-        "public/agenda.html",
-        meeting=service.summary(meeting, _locale()),
-        days=service.public_agenda(meeting),
-        page="agenda",
+    locale = _locale()
+    return pagecache.serve(
+        meeting,
+        "agenda",
+        locale,
+        lambda: render_template(
+            "public/agenda.html",
+            meeting=service.summary(meeting, locale),
+            days=service.public_agenda(meeting),
+            page="agenda",
+        ),
     )
 
 
@@ -67,14 +79,19 @@ def agenda(slug: str):  # type: ignore[no-untyped-def]
 @allow(PUBLIC)
 def participants(slug: str):  # type: ignore[no-untyped-def]
     meeting = _meeting_or_404(slug)
-    groups = service.listed_participants(meeting)
-    return render_template(
-        "public/participants.html",
-        meeting=service.summary(meeting, _locale()),
-        groups=groups,
-        total=sum(g.count for g in groups),
-        page="participants",
-    )
+    locale = _locale()
+
+    def render() -> str:
+        groups = service.listed_participants(meeting)
+        return render_template(
+            "public/participants.html",
+            meeting=service.summary(meeting, locale),
+            groups=groups,
+            total=sum(g.count for g in groups),
+            page="participants",
+        )
+
+    return pagecache.serve(meeting, "participants", locale, render)
 
 
 @bp.get("/favicon.ico")

@@ -1,0 +1,74 @@
+"""Public pages are served from a cache that no change to the meeting can outlive."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from eventapp.extensions import db
+from eventapp.models import Meeting, Outcome, Participant
+from eventapp.public.pagecache import pages
+from tests.conftest import DEMO_SLUG, make_account, sign_in
+
+PARTICIPANTS = f"/meetings/{DEMO_SLUG}/participants"
+
+
+def version() -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Meeting.content_version))
+
+
+def test_every_kind_of_change_raises_the_content_version(demo_meeting):
+    start = version()
+    person = db.session.scalar(sa.select(Participant).where(Participant.ref == "p-freeland"))
+    person.list_consent = True
+    db.session.commit()
+    after_participant = version()
+    assert after_participant > start
+    outcome = db.session.scalars(sa.select(Outcome)).first()
+    outcome.text = "Changed wording."
+    db.session.commit()
+    after_outcome = version()
+    assert after_outcome > after_participant
+    meeting = db.session.scalar(sa.select(Meeting))
+    meeting.title = "Renamed"
+    db.session.commit()
+    assert version() > after_outcome
+
+
+def test_a_change_is_never_served_stale(client, demo_meeting):
+    first = client.get(PARTICIPANTS).get_data(as_text=True)
+    assert "O&#39;Brien" not in first and "O'Brien" not in first
+    renders = pages.renders
+    again = client.get(PARTICIPANTS).get_data(as_text=True)
+    assert again == first
+    assert pages.renders == renders  # served from the cache
+    person = db.session.scalar(sa.select(Participant).where(Participant.ref == "p-freeland"))
+    person.list_consent = True
+    db.session.commit()
+    changed = client.get(PARTICIPANTS).get_data(as_text=True)
+    assert "Brien" in changed
+    assert pages.renders == renders + 1
+
+
+def test_languages_are_cached_apart(client, demo_meeting):
+    english = client.get(PARTICIPANTS + "?lang=en").get_data(as_text=True)
+    french = client.get(PARTICIPANTS + "?lang=fr").get_data(as_text=True)
+    assert '<html lang="en"' in english and '<html lang="fr"' in french
+
+
+def test_revalidation_answers_304(client, demo_meeting):
+    response = client.get(PARTICIPANTS)
+    etag = response.headers["ETag"]
+    again = client.get(PARTICIPANTS, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+def test_signed_in_visits_are_not_served_from_the_cache(client, demo_meeting):
+    make_account("someone@example.org")
+    sign_in(client, "someone@example.org")
+    renders = pages.renders
+    html = client.get(PARTICIPANTS).get_data(as_text=True)
+    assert "someone@example.org" in html  # the header names the account
+    client.get(PARTICIPANTS)
+    assert pages.renders == renders
