@@ -49,7 +49,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 eventapp/translations/%/LC_MESSAGES/messages.mo: eventapp/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d eventapp/translations -l $*
+	$(BIN)/pybabel -q compile -d eventapp/translations -l $*
 
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard eventapp/translations/*/LC_MESSAGES/messages.po))
 
@@ -87,9 +87,9 @@ bench: system-run venv-dev
 
 # Extract marked strings and merge them into the French and Spanish catalogues.
 translations: venv-dev
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o eventapp/translations/messages.pot .
-	$(BIN)/pybabel update -q -i eventapp/translations/messages.pot -d eventapp/translations
-	$(BIN)/pybabel compile -q -d eventapp/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o eventapp/translations/messages.pot .
+	$(BIN)/pybabel -q update -N -i eventapp/translations/messages.pot -d eventapp/translations
+	$(BIN)/pybabel -q compile -d eventapp/translations
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

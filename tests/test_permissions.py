@@ -72,6 +72,10 @@ def _sample_url(rule, world) -> str:  # type: ignore[no-untyped-def]
             values[name] = "x"
         elif name == "action":
             values[name] = "approve"
+        elif name == "ref" and "/sessions/" in rule.rule:
+            values[name] = "s-net"  # rapp-1 is its rapporteur
+        elif name == "ref":
+            values[name] = "p-pending"
         else:
             # No such row: the request must pass the access rule, then find nothing.
             values[name] = 999999
@@ -89,6 +93,8 @@ def _expected(rule_name: str, persona: str) -> str:
         return "allowed" if persona == "admin" else "forbidden"
     if rule_name == "the meeting's organisers and administrators":
         return "allowed" if persona in ("organiser", "admin") else "forbidden"
+    if rule_name.startswith("the session's rapporteur"):
+        return "allowed" if persona in ("rapporteur", "organiser", "admin") else "forbidden"
     raise AssertionError(f"no expectation written for rule {rule_name!r}")
 
 

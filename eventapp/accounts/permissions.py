@@ -93,10 +93,24 @@ def _organiser(user: User | None, args: dict[str, Any]) -> bool:
     return is_organiser(user, meeting_from(args))
 
 
+def _record_keeper(user: User | None, args: dict[str, Any]) -> bool:
+    from ..records.service import find_session, may_keep
+
+    meeting = meeting_from(args)
+    session = find_session(meeting, args.get("ref", "")) if meeting else None
+    if session is None:
+        abort(404)
+    return may_keep(user, meeting, session)  # type: ignore[arg-type]
+
+
 PUBLIC = Rule("anyone", lambda user, args: True, needs_account=False)
 SIGNED_IN = Rule("any signed-in account", lambda user, args: user is not None)
 ADMIN = Rule("administrators", lambda user, args: user is not None and user.is_admin)
 ORGANISER = Rule("the meeting's organisers and administrators", _organiser)
+RECORD_KEEPER = Rule(
+    "the session's rapporteur, the meeting's chair, its organisers and administrators",
+    _record_keeper,
+)
 
 
 def may_appoint(user: User | None, meeting: Meeting, role: AccountRole) -> bool:
@@ -194,6 +208,7 @@ __all__ = [
     "ADMIN",
     "ORGANISER",
     "PUBLIC",
+    "RECORD_KEEPER",
     "SIGNED_IN",
     "Rule",
     "allow",

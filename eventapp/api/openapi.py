@@ -194,6 +194,118 @@ def _registration_paths() -> dict[str, Any]:
     return paths
 
 
+def _session_paths() -> dict[str, Any]:
+    not_found = _error("No such meeting or session.")
+    unauthorized = _error("No valid bearer token.")
+    forbidden = _error("The token's account may not do this.")
+    record_schema = {"$ref": "#/components/schemas/record"}
+    record_200 = {
+        "description": "The record (a blank draft while none is written), with its ETag.",
+        "headers": {"ETag": {"schema": {"type": "string"}}},
+        "content": {"application/json": {"schema": record_schema}},
+    }
+    session_200 = {
+        "description": "The session.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/session"}}},
+    }
+    return {
+        "/meetings/{slug}/sessions": {
+            "get": {
+                "operationId": "listSessions",
+                "summary": "Every session of the meeting, closed ones included (organisers).",
+                "parameters": [_slug_parameter()],
+                "responses": {
+                    "200": {
+                        "description": "The sessions.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/session"},
+                                }
+                            }
+                        },
+                    },
+                    "401": unauthorized,
+                    "403": forbidden,
+                    "404": not_found,
+                },
+            },
+            "post": {
+                "operationId": "createSession",
+                "summary": "Add a session (organisers). A double-booked room is refused with "
+                "409 and the conflicts in `fields`; people taking part in two sessions at once "
+                "are reported in a Warning header.",
+                "parameters": [_slug_parameter()],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/session"}}
+                    },
+                },
+                "responses": {
+                    "201": session_200,
+                    **_write_errors(),
+                    "404": not_found,
+                    "409": _error("The room is booked then, or the ref is taken."),
+                },
+            },
+        },
+        "/meetings/{slug}/sessions/{ref}": {
+            "get": {
+                "operationId": "getSession",
+                "summary": "One session (organisers).",
+                "parameters": [_slug_parameter(), _ref_parameter()],
+                "responses": {
+                    "200": session_200,
+                    "401": unauthorized,
+                    "403": forbidden,
+                    "404": not_found,
+                },
+            }
+        },
+        "/meetings/{slug}/sessions/{ref}/record": {
+            "get": {
+                "operationId": "getRecord",
+                "summary": "The session's record (its rapporteur, the chair, organisers).",
+                "parameters": [_slug_parameter(), _ref_parameter()],
+                "responses": {
+                    "200": record_200,
+                    "401": unauthorized,
+                    "403": forbidden,
+                    "404": not_found,
+                },
+            },
+            "put": {
+                "operationId": "putRecord",
+                "summary": "Replace the record, whole. Needs If-Match with the ETag read. "
+                "Only the chair or an organiser approves, or changes an approved record.",
+                "parameters": [
+                    _slug_parameter(),
+                    _ref_parameter(),
+                    {
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": record_schema}},
+                },
+                "responses": {
+                    "200": record_200,
+                    **_write_errors(),
+                    "404": not_found,
+                    "409": _error("The record changed since it was read."),
+                    "428": _error("If-Match is missing."),
+                },
+            },
+        },
+    }
+
+
 def _registration_request(schemas: dict[str, Any]) -> dict[str, Any]:
     request = copy.deepcopy(schemas["participant"])
     for key in ("ref", "status"):
@@ -262,6 +374,7 @@ def build_spec(base_url: str) -> dict[str, Any]:
         },
         "paths": {
             **_registration_paths(),
+            **_session_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

@@ -8,11 +8,13 @@ from ..accounts.permissions import (
     ADMIN,
     ORGANISER,
     PUBLIC,
+    RECORD_KEEPER,
     SIGNED_IN,
     allow,
     current_account,
     meeting_from,
 )
+from ..agenda import sessions
 from ..extensions import csrf, db
 from ..interchange import (
     InvalidDocument,
@@ -21,9 +23,10 @@ from ..interchange import (
     export_meeting,
     import_meeting,
 )
-from ..interchange.exporter import participant_document
+from ..interchange.exporter import participant_document, session_document
 from ..interchange.validate import check_registration
 from ..models import RegistrationStatus
+from ..records import service as records
 from ..registration import service as registration
 from .body import json_body
 from .errors import ApiError, error_response
@@ -175,3 +178,96 @@ def change_registration(slug: str, ref: str, action: str) -> Response:
         raise ApiError(409, str(exc)) from exc
     db.session.commit()
     return jsonify(participant_document(person))
+
+
+# -- sessions and their records ---------------------------------------------------------------
+
+
+@bp.get("/meetings/<slug>/sessions")
+@allow(ORGANISER)
+def list_sessions(slug: str) -> Response:
+    meeting = _meeting(slug)
+    return jsonify(export_meeting(meeting.slug)["sessions"])
+
+
+@bp.post("/meetings/<slug>/sessions")
+@allow(ORGANISER)
+def create_session(slug: str) -> Response:
+    meeting = _meeting(slug)
+    body = json_body()
+    try:
+        session, warnings = sessions.create_session(meeting, body)
+    except sessions.SessionProblems as exc:
+        fields = {p.path: p.message for p in exc.problems}
+        raise ApiError(422, f"{len(fields)} problem(s) in the session.", fields) from exc
+    except sessions.SessionConflicts as exc:
+        fields: dict[str, str] = {}
+        for conflict in exc.conflicts:
+            fields[conflict.path] = "; ".join(
+                filter(None, [fields.get(conflict.path), conflict.message])
+            )
+        raise ApiError(409, f"The session conflicts with the agenda: {exc}", fields) from exc
+    db.session.commit()
+    response = jsonify(session_document(session))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_session", slug=slug, ref=session.ref)
+    if warnings:
+        response.headers["Warning"] = '199 - "' + "; ".join(w.message for w in warnings)[:500] + '"'
+    return response
+
+
+@bp.get("/meetings/<slug>/sessions/<ref>")
+@allow(ORGANISER)
+def get_session(slug: str, ref: str) -> Response:
+    session = records.find_session(_meeting(slug), ref)
+    if session is None:
+        raise ApiError(404, f"no session with ref {ref!r}")
+    return jsonify(session_document(session))
+
+
+def _record_response(session_row: object) -> Response:
+    response = jsonify(records.document(session_row))  # type: ignore[arg-type]
+    response.set_etag(records.etag(session_row))  # type: ignore[arg-type]
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/meetings/<slug>/sessions/<ref>/record")
+@allow(RECORD_KEEPER)
+def get_record(slug: str, ref: str) -> Response:
+    session = records.find_session(_meeting(slug), ref)
+    if session is None:  # pragma: no cover - the access rule answers 404 first
+        raise ApiError(404, f"no session with ref {ref!r}")
+    return _record_response(session)
+
+
+@bp.put("/meetings/<slug>/sessions/<ref>/record")
+@allow(RECORD_KEEPER)
+def put_record(slug: str, ref: str) -> Response:
+    meeting = _meeting(slug)
+    session = records.find_session(meeting, ref)
+    if session is None:  # pragma: no cover - the access rule answers 404 first
+        raise ApiError(404, f"no session with ref {ref!r}")
+    if not request.headers.get("If-Match"):
+        raise ApiError(428, "Send If-Match with the ETag of the record you read (GET it first).")
+    body = json_body()
+    if_match = request.if_match
+    user = current_account()
+    assert user is not None  # guaranteed by the rule
+    try:
+        records.replace(
+            meeting,
+            session,
+            body,
+            user=user,
+            read_current=lambda tag: if_match.star_tag or if_match.contains(tag),
+        )
+    except records.RecordProblems as exc:
+        fields = {p.path: p.message for p in exc.problems}
+        raise ApiError(422, f"{len(fields)} problem(s) in the record.", fields) from exc
+    except records.RecordChanged as exc:
+        raise ApiError(409, str(exc)) from exc
+    except records.NotAllowed as exc:
+        raise ApiError(403, str(exc)) from exc
+    db.session.commit()
+    return _record_response(session)

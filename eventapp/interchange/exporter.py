@@ -63,7 +63,7 @@ def export_meeting(slug: str) -> dict[str, Any]:
             _present({"ref": r.ref, "name": r.name, "capacity": r.capacity})
             for r in sorted(meeting.rooms, key=lambda r: r.id)
         ],
-        "sessions": [_session(s) for s in sessions],
+        "sessions": [session_document(s) for s in sessions],
     }
 
 
@@ -134,7 +134,8 @@ def participant_document(p: Participant) -> dict[str, Any]:
     )
 
 
-def _session(s: Session) -> dict[str, Any]:
+def session_document(s: Session) -> dict[str, Any]:
+    """A session as the schema writes it (also the API's session resource)."""
     item = _present(
         {
             "ref": s.ref,
@@ -152,11 +153,12 @@ def _session(s: Session) -> dict[str, Any]:
         }
     )
     if s.record is not None:
-        item["record"] = _record(s.record)
+        item["record"] = record_document(s.record)
     return item
 
 
-def _record(r: Record) -> dict[str, Any]:
+def record_document(r: Record) -> dict[str, Any]:
+    """A record as the schema writes it (also the API's record resource)."""
     record = _present({"status": r.status.value, "summary": r.summary, "attendance": r.attendance})
     record["outcomes"] = [
         _present(

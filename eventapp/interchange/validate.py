@@ -6,7 +6,7 @@ Every problem is reported with the JSON path of the value at fault, so a person 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -113,6 +113,48 @@ def _strings(value: Any) -> Iterator[tuple[int, str]]:
         for index, item in enumerate(value):
             if isinstance(item, str):
                 yield index, item
+
+
+def session_time_problems(
+    path: str, item: dict[str, Any], tz: Any, first_day: date | None, last_day: date | None
+) -> list[Problem]:
+    """A session's start and end: real local times of the zone, inside the meeting, in order."""
+    found: list[Problem] = []
+    times: dict[str, datetime] = {}
+    for key in ("start", "end"):
+        value = item.get(key)
+        if not isinstance(value, str):
+            continue
+        try:
+            parsed = localtime.parse_local(value)
+        except ValueError:
+            found.append(Problem(f"{path}.{key}", f"{value!r} is not a valid local date and time"))
+            continue
+        times[key] = parsed
+        if tz is not None:
+            try:
+                localtime.to_utc(parsed, tz)
+            except localtime.LocalTimeError as exc:
+                found.append(Problem(f"{path}.{key}", str(exc)))
+        if first_day and last_day:
+            inside = first_day <= parsed.date() <= last_day
+            # A session may end at the midnight that closes the last day.
+            at_close = (
+                key == "end"
+                and parsed.time() == datetime.min.time()
+                and first_day < parsed.date() <= date.fromordinal(last_day.toordinal() + 1)
+            )
+            if not inside and not at_close:
+                found.append(
+                    Problem(
+                        f"{path}.{key}",
+                        f"{value} is outside the meeting's dates "
+                        f"({first_day.isoformat()} to {last_day.isoformat()})",
+                    )
+                )
+    if len(times) == 2 and times["end"] <= times["start"]:
+        found.append(Problem(f"{path}.end", "the session ends before or when it starts"))
+    return found
 
 
 class _Meaning:
@@ -248,38 +290,8 @@ class _Meaning:
             if isinstance(record, dict):
                 self.check_outcomes(f"{path}.record", record, organisations, participants)
 
-    def local_time(self, path: str, value: Any) -> datetime | None:
-        if not isinstance(value, str):
-            return None
-        try:
-            parsed = localtime.parse_local(value)
-        except ValueError:
-            self.add(path, f"{value!r} is not a valid local date and time")
-            return None
-        if self.tz is not None:
-            try:
-                localtime.to_utc(parsed, self.tz)
-            except localtime.LocalTimeError as exc:
-                self.add(path, str(exc))
-        if self.first_day and self.last_day:
-            inside = self.first_day <= parsed.date() <= self.last_day
-            # A session may end at midnight closing the last day.
-            at_close = parsed.time() == datetime.min.time() and (
-                self.first_day < parsed.date() <= date.fromordinal(self.last_day.toordinal() + 1)
-            )
-            if not inside and not (path.endswith(".end") and at_close):
-                self.add(
-                    path,
-                    f"{value} is outside the meeting's dates "
-                    f"({self.first_day.isoformat()} to {self.last_day.isoformat()})",
-                )
-        return parsed
-
     def check_times(self, path: str, item: dict[str, Any]) -> None:
-        start = self.local_time(f"{path}.start", item.get("start"))
-        end = self.local_time(f"{path}.end", item.get("end"))
-        if start and end and end <= start:
-            self.add(f"{path}.end", "the session ends before or when it starts")
+        self.found.extend(session_time_problems(path, item, self.tz, self.first_day, self.last_day))
 
     def check_outcomes(
         self,
@@ -288,14 +300,36 @@ class _Meaning:
         organisations: set[str],
         participants: set[str],
     ) -> None:
-        for n, outcome in _dicts(record.get("outcomes")):
-            owner = outcome.get("owner")
-            if isinstance(owner, str) and owner not in organisations:
-                self.add(f"{path}.outcomes[{n}].owner", f"no organisation has ref {owner!r}")
-            speaker = outcome.get("speaker")
-            if isinstance(speaker, str) and speaker not in participants:
-                self.add(f"{path}.outcomes[{n}].speaker", f"no participant has ref {speaker!r}")
-            self.parse_date(f"{path}.outcomes[{n}].due", outcome.get("due"))
+        self.found.extend(record_problems(path, record, organisations, participants))
+
+
+def record_problems(
+    path: str, record: dict[str, Any], organisations: Container[str], participants: Container[str]
+) -> list[Problem]:
+    """What a record's outcomes refer to, and their due dates: what the schema cannot check."""
+    found: list[Problem] = []
+    for n, outcome in _dicts(record.get("outcomes")):
+        owner = outcome.get("owner")
+        if isinstance(owner, str) and owner not in organisations:
+            found.append(
+                Problem(f"{path}.outcomes[{n}].owner", f"no organisation has ref {owner!r}")
+            )
+        speaker = outcome.get("speaker")
+        if isinstance(speaker, str) and speaker not in participants:
+            found.append(
+                Problem(f"{path}.outcomes[{n}].speaker", f"no participant has ref {speaker!r}")
+            )
+        due = outcome.get("due")
+        if isinstance(due, str):
+            try:
+                date.fromisoformat(due)
+            except ValueError:
+                found.append(
+                    Problem(
+                        f"{path}.outcomes[{n}].due", f"{due!r} is not a calendar date (YYYY-MM-DD)"
+                    )
+                )
+    return found
 
 
 def format_problems(problems: Iterable[Problem]) -> str:
@@ -318,5 +352,18 @@ def check_registration(data: Any) -> list[Problem]:
     problems = [
         Problem(e.json_path, e.message) for e in _registration_validator().iter_errors(data)
     ]
+    problems.extend(_control_characters(data, "$"))
+    return sorted(set(problems), key=_document_order)
+
+
+@cache
+def _item_validator(name: str) -> Draft202012Validator:
+    full = schema()
+    return Draft202012Validator({"$defs": full["$defs"], "$ref": f"#/$defs/{name}"})
+
+
+def check_item(name: str, data: Any) -> list[Problem]:
+    """Structural problems of one schema item (`session`, `record`...), each with its path."""
+    problems = [Problem(e.json_path, e.message) for e in _item_validator(name).iter_errors(data)]
     problems.extend(_control_characters(data, "$"))
     return sorted(set(problems), key=_document_order)

@@ -1,0 +1,1 @@
+"""Session records: written by the rapporteur, approved by the chair or an organiser."""

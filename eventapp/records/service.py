@@ -1,0 +1,134 @@
+"""The rules of session records: who writes, who approves, and optimistic concurrency.
+
+A record is replaced whole, and only by someone who read its current version (its ETag):
+two rapporteurs editing at once cannot silently overwrite each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..accounts.permissions import is_chair, is_organiser
+from ..agenda.sessions import build_record
+from ..extensions import db
+from ..interchange.exporter import record_document
+from ..interchange.validate import Problem, check_item, record_problems
+from ..models import Meeting, Participant, RecordStatus, Session, User
+
+BLANK = {"status": RecordStatus.DRAFT.value, "outcomes": []}
+
+
+class RecordProblems(ValueError):
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in the record")
+        self.problems = problems
+
+
+class RecordChanged(ValueError):
+    """The record changed since the version the writer read."""
+
+
+class NotAllowed(PermissionError):
+    """The account may write this record, but not this change (e.g. approve it)."""
+
+
+def find_session(meeting: Meeting, ref: str) -> Session | None:
+    return db.session.scalar(
+        sa.select(Session).where(Session.meeting_id == meeting.id, Session.ref == ref)
+    )
+
+
+def is_session_rapporteur(user: User | None, session: Session) -> bool:
+    """The participant named rapporteur of the session is the account of the same address."""
+    return (
+        user is not None
+        and session.rapporteur is not None
+        and session.rapporteur.email_key == user.email_key
+    )
+
+
+def may_keep(user: User | None, meeting: Meeting, session: Session) -> bool:
+    """May read and write the record: its rapporteur, the meeting's chair, its organisers."""
+    return (
+        is_session_rapporteur(user, session)
+        or is_chair(user, meeting)
+        or is_organiser(user, meeting)
+    )
+
+
+def may_approve(user: User | None, meeting: Meeting) -> bool:
+    return is_chair(user, meeting) or is_organiser(user, meeting)
+
+
+def document(session: Session) -> dict[str, Any]:
+    """The record as the schema writes it; a blank draft while none is written."""
+    return record_document(session.record) if session.record is not None else dict(BLANK)
+
+
+def etag(session: Session) -> str:
+    canonical = json.dumps(document(session), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _lock(session: Session) -> None:
+    """Serialise writers of one session's record (row lock on PostgreSQL, write lock on SQLite)."""
+    db.session.execute(
+        sa.update(Session).where(Session.id == session.id).values(id=Session.id),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.refresh(session)
+
+
+def replace(
+    meeting: Meeting,
+    session: Session,
+    data: Any,
+    *,
+    user: User,
+    read_current: Callable[[str], bool],
+) -> Session:
+    """Write the record whole, if the writer read its current version.
+
+    `read_current(etag)` says whether the writer's If-Match names that ETag.
+    """
+    problems = check_item("record", data)
+    if not problems:
+        delegations = {d.ref: d for d in meeting.delegations}
+        people = {
+            p.ref: p
+            for p in db.session.scalars(
+                sa.select(Participant).where(Participant.meeting_id == meeting.id)
+            )
+        }
+        problems = record_problems("$", data, delegations, people)
+    if problems:
+        raise RecordProblems(problems)
+    _lock(session)
+    if not read_current(etag(session)):
+        raise RecordChanged("the record changed since you read it: read it again")
+    status = RecordStatus(data["status"])
+    was_approved = session.record is not None and session.record.approved
+    if (status is RecordStatus.APPROVED or was_approved) and not may_approve(user, meeting):
+        raise NotAllowed(
+            "only the chair or an organiser approves a record, or changes one approved"
+        )
+    if session.record is not None:
+        db.session.delete(session.record)
+        db.session.flush()
+    session.record = build_record(data, people, delegations)
+    db.session.flush()
+    audit.log(
+        "record.approved"
+        if status is RecordStatus.APPROVED and not was_approved
+        else "record.updated",
+        meeting=meeting,
+        target=f"{session.ref} ({session.title})",
+        details={"status": status.value, "outcomes": len(data.get("outcomes") or [])},
+    )
+    return session
