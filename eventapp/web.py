@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
@@ -24,6 +24,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # command line, background jobs
     asked = request.args.get("lang")
     if asked in languages:
         session["lang"] = asked
@@ -71,6 +73,7 @@ def _migrations_dir() -> str:
 def register_blueprints(app: Flask) -> None:
     from .accounts.permissions import enforce
     from .accounts.routes import bp as accounts_bp
+    from .agenda.routes import bp as agenda_bp
     from .api.routes import bp as api_bp
     from .public.routes import bp as public_bp
     from .registration.routes import bp as registration_bp
@@ -81,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(agenda_bp)
     # Deny by default: every request meets its view's declared rule first.
     app.before_request(enforce)
 

@@ -68,6 +68,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "REPORTS_DIR": work / "reports",
+            "AGENDA_CACHE_DIR": work / "agenda-cache",
             "OUTBOX_DIR": work / "outbox",
             "SERVER_NAME": None,
             "FAST_PASSWORD_HASHING": True,

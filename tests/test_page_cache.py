@@ -72,3 +72,22 @@ def test_signed_in_visits_are_not_served_from_the_cache(client, demo_meeting):
     assert "someone@example.org" in html  # the header names the account
     client.get(PARTICIPANTS)
     assert pages.renders == renders
+
+
+def test_bulk_statements_raise_the_content_version_of_their_meeting_only(demo_meeting, demo_doc):
+    from eventapp.models import Session
+    from tests.conftest import load
+
+    other = dict(demo_doc, meeting={**demo_doc["meeting"], "slug": "another-meeting"})
+    load(other)
+    versions = dict(db.session.execute(sa.select(Meeting.slug, Meeting.content_version)).all())
+    db.session.execute(
+        sa.update(Session)
+        .where(Session.meeting_id == demo_meeting.id, Session.ref == "s-open")
+        .values(title="Opening, as amended")
+    )
+    db.session.commit()
+    db.session.expire_all()
+    after = dict(db.session.execute(sa.select(Meeting.slug, Meeting.content_version)).all())
+    assert after[DEMO_SLUG] > versions[DEMO_SLUG]
+    assert after["another-meeting"] == versions["another-meeting"]

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import audit
@@ -75,13 +76,17 @@ def create_user(
     try:
         address = validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise AccountError(f"{email!r} is not a valid e-mail address: {exc}") from exc
+        raise AccountError(_("%(email)s is not a valid e-mail address.", email=email)) from exc
     if find_user(address) is not None:
-        raise AccountError(f"an account for {address} exists already")
+        raise AccountError(_("An account for %(email)s exists already.", email=address))
     if role in (AccountRole.ORGANISER, AccountRole.RAPPORTEUR) and meeting is None:
-        raise AccountError(f"a {role.value} account needs --meeting SLUG")
+        raise AccountError(
+            _("A %(role)s account needs a meeting (--meeting SLUG).", role=role.value)
+        )
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
     user = User(
         email=address,
         email_key=email_key(address),
@@ -134,14 +139,16 @@ def authenticate(email: str, password: str) -> User | None:
 
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
     user.password_hash = hash_password(password)
     audit.log("account.password_set", target=user.email, actor=user)
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password(user, current):
-        raise AccountError("the current password is not right")
+        raise AccountError(_("The current password is not right."))
     set_password(user, new)
 
 
@@ -205,7 +212,7 @@ def send_password_reset(email: str) -> None:
 def revoke_token(user: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise AccountError("no such token")
+        raise AccountError(_("There is no such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.log("token.revoked", target=token.label or f"token {token.id}")
@@ -215,7 +222,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 def appoint(user: User, meeting: Meeting, role: AccountRole) -> MeetingRole:
     """Make an account organiser or rapporteur of a meeting (idempotent)."""
     if role not in (AccountRole.ORGANISER, AccountRole.RAPPORTEUR):
-        raise AccountError("only organisers and rapporteurs are appointed to a meeting")
+        raise AccountError(_("Only organisers and rapporteurs are appointed to a meeting."))
     for existing in user.meeting_roles:
         if existing.meeting_id == meeting.id and existing.role is role:
             return existing

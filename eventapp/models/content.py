@@ -64,3 +64,40 @@ def _bump_content_versions(session: OrmSession, flush_context: Any) -> None:
     session.connection().execute(
         sa.update(_meetings).where(ids).values(content_version=_meetings.c.content_version + 1)
     )
+
+
+def _meetings_affected(entity: type, where: Any) -> sa.Select[Any] | None:
+    """The ids of the meetings whose rows a bulk UPDATE or DELETE of `entity` touches."""
+    if entity is Meeting:
+        query = sa.select(Meeting.id)
+    elif entity in _BY_MEETING_ID:
+        query = sa.select(entity.meeting_id)  # type: ignore[attr-defined]
+    elif entity in (SessionPerson, Record):
+        query = sa.select(Session.meeting_id).join(entity, entity.session_id == Session.id)  # type: ignore[attr-defined]
+    elif entity is Outcome:
+        query = (
+            sa.select(Session.meeting_id)
+            .join(Record, Record.session_id == Session.id)
+            .join(Outcome, Outcome.record_id == Record.id)
+        )
+    else:
+        return None
+    return query.where(where) if where is not None else query
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _bump_for_bulk_changes(state: Any) -> None:
+    """Bulk UPDATE and DELETE statements bypass the flush: count their meetings here."""
+    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
+        return
+    query = _meetings_affected(state.bind_mapper.class_, state.statement.whereclause)
+    if query is None:
+        return
+    connection = state.session.connection()
+    ids = {row[0] for row in connection.execute(query)}
+    if ids:
+        connection.execute(
+            sa.update(_meetings)
+            .where(_meetings.c.id.in_(ids))
+            .values(content_version=_meetings.c.content_version + 1)
+        )

@@ -1,9 +1,10 @@
-"""Rendered public pages, kept while the meeting's content stays the same.
+"""Rendered public pages and exports, kept while the meeting's content stays the same.
 
-Public pages are read far more than meetings change. A page is keyed by the meeting's
-content_version (raised by every change, see models/content.py), the page and the language,
-so a change is never served stale, and several workers agree without talking to each other.
-Only anonymous visits without pending messages are served from it: nothing personal is cached.
+Public pages, calendars and schedules are read far more than meetings change. Each is keyed by
+the meeting's content_version (raised by every change, see models/content.py), its name and
+its language, so a change is never served stale, and several workers agree without talking
+to each other. Pages are served from it only to anonymous visits without pending messages:
+nothing personal is cached.
 """
 
 from __future__ import annotations
@@ -23,24 +24,25 @@ MAX_PAGES = 512
 
 class PageCache:
     def __init__(self, max_pages: int = MAX_PAGES):
-        self._pages: OrderedDict[tuple[object, ...], tuple[str, str]] = OrderedDict()
+        self._pages: OrderedDict[tuple[object, ...], tuple[bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_pages = max_pages
         self.renders = 0  # how many pages were rendered rather than served: for tests and bench
 
-    def get(self, key: tuple[object, ...], render: Callable[[], str]) -> tuple[str, str]:
+    def get(self, key: tuple[object, ...], render: Callable[[], str | bytes]) -> tuple[bytes, str]:
         with self._lock:
             if key in self._pages:
                 self._pages.move_to_end(key)
                 return self._pages[key]
-        html = render()
-        etag = hashlib.sha256(repr(key).encode() + html.encode()).hexdigest()[:32]
+        rendered = render()
+        body = rendered.encode() if isinstance(rendered, str) else rendered
+        etag = hashlib.sha256(repr(key).encode() + body).hexdigest()[:32]
         with self._lock:
             self.renders += 1
-            self._pages[key] = (html, etag)
+            self._pages[key] = (body, etag)
             while len(self._pages) > self.max_pages:
                 self._pages.popitem(last=False)
-        return html, etag
+        return body, etag
 
     def clear(self) -> None:
         with self._lock:
@@ -59,13 +61,27 @@ def _cacheable() -> bool:
 
 
 def serve(meeting: Meeting, page: str, locale: str, render: Callable[[], str]) -> Response:
-    """The page, from the cache when it may be, with an ETag for revalidation."""
+    """A public page, from the cache when it may be, with an ETag for revalidation."""
     if not _cacheable():
         return make_response(render())
+    return cached_response(meeting, page, locale, render, mimetype="text/html")
+
+
+def cached_response(
+    meeting: Meeting,
+    name: str,
+    variant: str,
+    render: Callable[[], str | bytes],
+    *,
+    mimetype: str,
+) -> Response:
+    """What `render` makes of the meeting as it stands, rendered once per change of it."""
     # created_at too: an id can be reused after a deletion (SQLite), a creation time cannot.
-    key = (meeting.id, meeting.created_at, meeting.content_version, page, locale)
-    html, etag = pages.get(key, render)
-    response = make_response(html)
+    key = (meeting.id, meeting.created_at, meeting.content_version, name, variant)
+    body, etag = pages.get(key, render)
+    response = Response(body, mimetype=mimetype)
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "no-cache"
+    # Anyone may keep a copy, but must ask again each time: a 304 costs one query.
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
     return response.make_conditional(request)

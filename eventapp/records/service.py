@@ -78,9 +78,11 @@ def etag(session: Session) -> str:
 
 def _lock(session: Session) -> None:
     """Serialise writers of one session's record (row lock on PostgreSQL, write lock on SQLite)."""
-    db.session.execute(
-        sa.update(Session).where(Session.id == session.id).values(id=Session.id),
-        execution_options={"synchronize_session": False},
+    # Core, not ORM: a lock is not a change of the meeting's content (see models/content.py).
+    db.session.connection().execute(
+        sa.update(Session.__table__)
+        .where(Session.__table__.c.id == session.id)
+        .values(id=session.id)
     )
     db.session.refresh(session)
 

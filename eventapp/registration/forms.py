@@ -8,15 +8,10 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..models import ParticipantRole, RegistrationStatus
+from ..models import ParticipantRole
+from .service import STATUS_LABELS
 
-STATUS_LABELS = {
-    RegistrationStatus.PENDING: _l("pending"),
-    RegistrationStatus.APPROVED: _l("approved"),
-    RegistrationStatus.WAITLISTED: _l("on the waiting list"),
-    RegistrationStatus.DECLINED: _l("declined"),
-    RegistrationStatus.CANCELLED: _l("cancelled"),
-}
+__all__ = ["ROLE_LABELS", "STATUS_LABELS", "RegistrationForm"]
 
 ROLE_LABELS = {
     ParticipantRole.HEAD_OF_DELEGATION: _l("Head of delegation"),

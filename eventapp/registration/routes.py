@@ -12,7 +12,7 @@ from ..accounts.permissions import ORGANISER, PUBLIC, allow, meeting_from
 from ..extensions import db, limiter
 from ..models import Meeting, Participant, ParticipantRole, RegistrationStatus
 from . import service
-from .forms import STATUS_LABELS, RegistrationForm
+from .forms import ROLE_LABELS, STATUS_LABELS, RegistrationForm
 
 bp = Blueprint("registration", __name__)
 
@@ -58,7 +58,7 @@ def register(slug: str) -> ResponseReturnValue:
             db.session.rollback()
             for name, message in exc.fields.items():
                 if name in form:
-                    form[name].errors = [*form[name].errors, _field_message(name, message)]
+                    form[name].errors = [*form[name].errors, message]
         else:
             db.session.commit()
             _confirm_by_mail(meeting, person)
@@ -68,14 +68,6 @@ def register(slug: str) -> ResponseReturnValue:
     return render_template(
         "registration/register.html", meeting=meeting, form=form, is_open=True
     ), status
-
-
-def _field_message(name: str, message: str) -> str:
-    if name == "email" and "already registered" in message:
-        return _("This e-mail address is already registered for this meeting.")
-    if name == "organisation":
-        return _("Choose the organisation you represent.")
-    return message
 
 
 @bp.get("/meetings/<slug>/register/done")
@@ -96,10 +88,11 @@ def _status_sentence(person: Participant) -> str:
 
 
 def _confirm_by_mail(meeting: Meeting, person: Participant) -> None:
+    name = f"{person.given_name} {person.family_name}"
     body = _(
         "Dear %(name)s,\n\nThank you for registering for %(meeting)s.\n\n%(status)s\n\n"
         "Your reference: %(ref)s",
-        name=f"{person.given_name} {person.family_name}",
+        name=name,
         meeting=meeting.title,
         status=_status_sentence(person),
         ref=person.ref,
@@ -117,6 +110,7 @@ def overview(slug: str) -> ResponseReturnValue:
         "registration/overview.html",
         meeting=meeting,
         overview=service.overview(meeting),
+        role_labels={role.value: label for role, label in ROLE_LABELS.items()},
         confirm_form=ConfirmForm(),
         transitions=service.TRANSITIONS,
     )

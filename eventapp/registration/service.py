@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from .. import audit
@@ -30,6 +32,14 @@ from ..models import (
     RegistrationStatus,
 )
 from ..models.types import utcnow
+
+STATUS_LABELS = {
+    RegistrationStatus.PENDING: _l("pending"),
+    RegistrationStatus.APPROVED: _l("approved"),
+    RegistrationStatus.WAITLISTED: _l("on the waiting list"),
+    RegistrationStatus.DECLINED: _l("declined"),
+    RegistrationStatus.CANCELLED: _l("cancelled"),
+}
 
 APPROVED = RegistrationStatus.APPROVED
 WAITLISTED = RegistrationStatus.WAITLISTED
@@ -95,9 +105,11 @@ def _lock(meeting: Meeting) -> None:
     An UPDATE takes PostgreSQL's row lock and SQLite's write lock alike; being the first write
     of the transaction, it waits for any other writer instead of racing it.
     """
-    db.session.execute(
-        sa.update(Meeting).where(Meeting.id == meeting.id).values(id=Meeting.id),
-        execution_options={"synchronize_session": False},
+    # Core, not ORM: a lock is not a change of the meeting's content (see models/content.py).
+    db.session.connection().execute(
+        sa.update(Meeting.__table__)
+        .where(Meeting.__table__.c.id == meeting.id)
+        .values(id=meeting.id)
     )
 
 
@@ -184,7 +196,7 @@ def register(
     waiting list. Organisers may register people outside the registration period.
     """
     if not by_organiser and not registration_open(meeting):
-        raise RegistrationClosed("Registration for this meeting is closed.")
+        raise RegistrationClosed(_("Registration for this meeting is closed."))
     problems: dict[str, str] = {}
     delegation = db.session.scalar(
         sa.select(Delegation).where(
@@ -192,19 +204,19 @@ def register(
         )
     )
     if delegation is None:
-        problems["organisation"] = f"no organisation has ref {request.organisation!r}"
+        problems["organisation"] = _("Choose the organisation you represent.")
     try:
         email = validate_email(
             request.email.strip(), check_deliverability=False, allow_smtputf8=True
         ).normalized
-    except EmailNotValidError as exc:
-        problems["email"] = f"not a valid e-mail address: {exc}"
+    except EmailNotValidError:
+        problems["email"] = _("This is not a valid e-mail address.")
         email = request.email
     for field in ("given_name", "family_name"):
         if not getattr(request, field).strip():
-            problems[field] = "is required"
+            problems[field] = _("This field is required.")
     if problems:
-        raise RegistrationError("The registration has problems.", problems)
+        raise RegistrationError(_("The registration has problems."), problems)
     _lock(meeting)
     taken = db.session.scalar(
         sa.select(Participant.id).where(
@@ -213,8 +225,8 @@ def register(
     )
     if taken is not None:
         raise AlreadyRegistered(
-            f"{email} is already registered for this meeting.",
-            {"email": "is already registered for this meeting"},
+            _("%(email)s is already registered for this meeting.", email=email),
+            {"email": _("This e-mail address is already registered for this meeting.")},
         )
     person = Participant(
         meeting=meeting,
@@ -258,13 +270,16 @@ def find_registration(meeting: Meeting, ref: str) -> Participant | None:
 def change(meeting: Meeting, person: Participant, action: str) -> Participant:
     """approve, decline or cancel a registration; freed places go to the waiting list."""
     if action not in TRANSITIONS:
-        raise InvalidTransition(f"unknown action {action!r}")
+        raise InvalidTransition(_("Unknown action."))
     _lock(meeting)
     db.session.refresh(person)  # the status as it stands now that the meeting is locked
     if person.status not in TRANSITIONS[action]:
-        raise InvalidTransition(
-            f"a registration that is {person.status.value} cannot be {_past(action)}"
-        )
+        messages = {
+            "approve": _("A registration that is %(status)s cannot be approved."),
+            "decline": _("A registration that is %(status)s cannot be declined."),
+            "cancel": _("A registration that is %(status)s cannot be cancelled."),
+        }
+        raise InvalidTransition(messages[action] % {"status": STATUS_LABELS[person.status]})
     was_approved = person.status is APPROVED
     if action == "approve":
         if not was_approved:

@@ -232,6 +232,11 @@ def _page_label() -> tuple[str, str, str]:
     return before.strip(), between.strip(), after.strip()
 
 
+def page_label() -> tuple[str, str, str]:
+    """The `page_label` that print/layout.html expects, for other documents that extend it."""
+    return _page_label()
+
+
 class Formats:
     """Dates, times and place names in the report's language, as Babel writes them."""
 

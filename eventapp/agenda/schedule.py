@@ -1,0 +1,313 @@
+"""The published agenda as a frab/c3voc schedule: schedule.xml and schedule.json.
+
+Both forms carry the same data and identifiers, and validate against the consumers' own schemas
+(contract/voc-schedule: schedule.xml.xsd and schema.json). Identifiers are derived from the
+meeting's slug and the sessions' and rooms' references, never from database ids, so they stay
+the same across requests and re-imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from flask_babel import force_locale
+
+from .. import localtime
+from .service import Item, Place, PublishedAgenda, description, kind_label
+
+# Fixed for good (uuid5 of the URL namespace and "urn:eventapp:schedule"): every guid hangs on it.
+GUID_NAMESPACE = uuid.UUID("f29b9bc0-c19c-5fdd-982b-a85be1d7443a")
+JSON_SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
+GENERATOR = "eventapp"
+
+# schema.json's pattern for time_zone_name. Its first alternative is anchored only at the
+# start, so it accepts every Area/Location zone (America/Argentina/Buenos_Aires, too);
+# Etc/GMT+5 and legacy names such as US/Eastern fail it, and the JSON form then omits the field.
+JSON_TIME_ZONE_NAME = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
+_NOT_ACRONYM = re.compile(r"[^a-z0-9]+")
+_NOT_SLUG = re.compile(r"[^a-z0-9_-]")
+_CLEAN_SLUG = re.compile(r"[a-z0-9_-]{3,}[a-z0-9]")
+# Characters XML 1.0 cannot carry at all; they are dropped from text, everything else escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MAX_ID = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class EventIds:
+    """How schedule consumers know a session again: guid, numeric id and slug."""
+
+    guid: str
+    id: int
+    slug: str
+
+
+def acronym(agenda: PublishedAgenda) -> str:
+    """The conference's acronym from the meeting's slug: unique, stable and already ASCII.
+
+    Both schemas must accept it: the XSD wants [a-z0-9_-]{4,}, the JSON schema allows a hyphen
+    only first or in a "-2NNN-name" suffix. So hyphens become underscores, and a slug shorter
+    than four characters gets the year.
+    """
+    folded = unicodedata.normalize("NFKD", agenda.slug).encode("ascii", "ignore").decode()
+    value = _NOT_ACRONYM.sub("_", folded.lower()).strip("_")
+    if len(value) < 4:
+        value = f"{value}_{agenda.start_date.year}".lstrip("_")
+    return value
+
+
+def guid(agenda: PublishedAgenda, kind: str, ref: str | None) -> str:
+    """A UUID5 from the meeting's slug and a reference: e.g. guid(agenda, 'session', 's-open')."""
+    return _guid(agenda.slug, kind, ref or "")
+
+
+@lru_cache(maxsize=4096)
+def _guid(slug: str, kind: str, ref: str) -> str:
+    return str(uuid.uuid5(GUID_NAMESPACE, f"{slug}/{kind}/{ref}"))
+
+
+def event_ids(agenda: PublishedAgenda) -> dict[str, EventIds]:
+    """Each public session's identifiers, by session reference."""
+    prefix = acronym(agenda)
+    guids = {item.ref: guid(agenda, "session", item.ref) for item in agenda.items}
+    taken: set[int] = set()
+    ids: dict[str, EventIds] = {}
+    # Numeric ids come from the guid (31 bits, for consumers that read a 32-bit int); the rare
+    # clash moves on to the next free number, in guid order so the outcome does not vary.
+    for ref, value in sorted(guids.items(), key=lambda pair: pair[1]):
+        number = int(value.replace("-", "")[:8], 16) % _MAX_ID + 1
+        while number in taken:
+            number = number % _MAX_ID + 1
+        taken.add(number)
+        ids[ref] = EventIds(value, number, f"{prefix}-{_slug_part(ref)}")
+    return ids
+
+
+def _slug_part(ref: str) -> str:
+    # A reference that is not already a clean slug gets a digest, so two never meet.
+    part = _NOT_SLUG.sub("_", ref.lower())
+    if part == ref and _CLEAN_SLUG.fullmatch(part):
+        return part
+    return f"{part.strip('-_') or 'item'}-{hashlib.sha256(ref.encode()).hexdigest()[:8]}"
+
+
+def version(agenda: PublishedAgenda) -> str:
+    """Changes with every publication and with every change to what the schedule shows."""
+    published = agenda.published_at.replace(microsecond=0)
+    return f"{localtime.format_instant(published)} {agenda.fingerprint[:8]}"
+
+
+def time_zone_name(agenda: PublishedAgenda) -> str | None:
+    """The zone's IANA name when schema.json accepts it (see JSON_TIME_ZONE_NAME)."""
+    return agenda.timezone if JSON_TIME_ZONE_NAME.search(agenda.timezone) else None
+
+
+def timeslot_minutes(agenda: PublishedAgenda) -> int:
+    """The largest grid (at most an hour) that every start and duration falls on."""
+    values = [item.start.hour * 60 + item.start.minute for item in agenda.items]
+    values += [_minutes(item.duration) for item in agenda.items]
+    return math.gcd(60, *values)
+
+
+def _minutes(value: timedelta) -> int:
+    return int(value.total_seconds() // 60)
+
+
+def _hh_mm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+def _tracks(agenda: PublishedAgenda) -> dict[str, tuple[str, str]]:
+    """Each session kind on the agenda, in order of first use: (name, slug) of its track."""
+    kinds = dict.fromkeys(item.kind for item in agenda.items)
+    return {kind: (kind_label(kind), kind.replace("_", "-")) for kind in kinds}
+
+
+def _place(agenda: PublishedAgenda, item: Item) -> Place:
+    return item.room or agenda.venue
+
+
+def _by_room(agenda: PublishedAgenda, items: tuple[Item, ...]) -> list[tuple[Place, list[Item]]]:
+    """A day's items under each place, places in the agenda's order."""
+    rooms: dict[str, list[Item]] = {}
+    for item in items:
+        rooms.setdefault(_place(agenda, item).name, []).append(item)
+    return [(place, rooms[place.name]) for place in agenda.rooms if place.name in rooms]
+
+
+def _event(agenda: PublishedAgenda, item: Item, ids: EventIds, track: str) -> dict[str, Any]:
+    """The fields both forms share, in the JSON form's names and types."""
+    text = description(item)
+    return {
+        "guid": ids.guid,
+        "id": ids.id,
+        "date": _iso(item.start),
+        "start": item.start.strftime("%H:%M"),
+        "end": _iso(item.end),
+        "duration": _hh_mm(_minutes(item.duration)),
+        "room": _place(agenda, item).name,
+        "slug": ids.slug,
+        "url": agenda.url("agenda"),
+        "title": item.heading,
+        "subtitle": "",
+        "track": track,
+        "type": item.kind,
+        "language": agenda.languages[0] if agenda.languages else None,
+        "abstract": (item.description or "").strip(),
+        "description": text or None,
+        "persons": [{"name": p.name, "guid": guid(agenda, "person", p.ref)} for p in item.people],
+        "links": [],
+        "attachments": [],
+    }
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def schedule_json(agenda: PublishedAgenda) -> dict[str, Any]:
+    """The c3voc JSON form (schema.json), events keyed by room name per day."""
+    ids = event_ids(agenda)
+    with force_locale("en"):
+        tracks = _tracks(agenda)
+        conference: dict[str, Any] = {
+            "acronym": acronym(agenda),
+            "title": agenda.title,
+            "start": agenda.days[0].day.isoformat(),
+            "end": agenda.days[-1].day.isoformat(),
+            "daysCount": len(agenda.days),
+            "timeslot_duration": _hh_mm(timeslot_minutes(agenda)),
+        }
+        zone_name = time_zone_name(agenda)
+        if zone_name:
+            conference["time_zone_name"] = zone_name
+        if agenda.description:
+            conference["description"] = agenda.description
+        conference["url"] = agenda.url("agenda")
+        conference["tracks"] = [{"name": name, "slug": slug} for name, slug in tracks.values()]
+        conference["rooms"] = [
+            {"name": place.name, "guid": guid(agenda, "room", place.ref)} for place in agenda.rooms
+        ]
+        conference["days"] = [
+            {
+                "index": day.index,
+                "date": day.day.isoformat(),
+                "day_start": _iso(day.start),
+                "day_end": _iso(day.end),
+                "rooms": {
+                    place.name: [
+                        _event(agenda, item, ids[item.ref], tracks[item.kind][0]) for item in items
+                    ]
+                    for place, items in _by_room(agenda, day.items)
+                },
+            }
+            for day in agenda.days
+        ]
+    return {
+        "$schema": JSON_SCHEMA_URL,
+        "generator": {"name": GENERATOR},
+        "schedule": {
+            "url": agenda.url("schedule.json"),
+            "version": version(agenda),
+            "base_url": f"{agenda.base_url}/",
+            "conference": conference,
+        },
+    }
+
+
+# --- XML ----------------------------------------------------------------------------------------
+
+
+def schedule_xml(agenda: PublishedAgenda) -> bytes:
+    """The frab/c3voc XML form (schedule.xml.xsd); ElementTree escapes every value."""
+    ids = event_ids(agenda)
+    root = ET.Element("schedule")
+    ET.SubElement(root, "generator", name=GENERATOR)
+    _text(root, "url", agenda.url("schedule.xml"))
+    _text(root, "version", version(agenda))
+    conference = ET.SubElement(root, "conference")
+    with force_locale("en"):
+        tracks = _tracks(agenda)
+        _text(conference, "acronym", acronym(agenda))
+        _text(conference, "title", agenda.title)
+        _text(conference, "start", agenda.days[0].day.isoformat())
+        _text(conference, "end", agenda.days[-1].day.isoformat())
+        _text(conference, "days", str(len(agenda.days)))
+        _text(conference, "timeslot_duration", _hh_mm(timeslot_minutes(agenda)))
+        _text(conference, "base_url", f"{agenda.base_url}/")
+        _text(conference, "url", agenda.url("agenda"))
+        # Any IANA name is an xs:string: the XML form always names the zone.
+        _text(conference, "time_zone_name", agenda.timezone)
+        for name, slug in tracks.values():
+            ET.SubElement(conference, "track", name=_clean(name), slug=slug)
+        for day in agenda.days:
+            element = ET.SubElement(
+                root,
+                "day",
+                index=str(day.index),
+                date=day.day.isoformat(),
+                start=_iso(day.start),
+                end=_iso(day.end),
+            )
+            for place, items in _by_room(agenda, day.items):
+                room = ET.SubElement(
+                    element, "room", name=_clean(place.name), guid=guid(agenda, "room", place.ref)
+                )
+                for item in items:
+                    event = _event(agenda, item, ids[item.ref], tracks[item.kind][0])
+                    _xml_event(room, event)
+    ET.indent(root)
+    # Serialised to text, then encoded once: much faster than ElementTree's own encoding.
+    text = ET.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="utf-8"?>\n{text}\n'.encode()
+
+
+_XML_FIELDS = (
+    "date",
+    "start",
+    "duration",
+    "room",
+    "slug",
+    "url",
+    "title",
+    "subtitle",
+    "track",
+    "type",
+    "language",
+    "abstract",
+    "description",
+)
+
+
+def _xml_event(room: ET.Element, event: dict[str, Any]) -> None:
+    element = ET.SubElement(room, "event", guid=event["guid"], id=str(event["id"]))
+    for name in _XML_FIELDS:
+        value = event[name]
+        if value is not None:
+            _text(element, name, value)
+    persons = ET.SubElement(element, "persons")
+    for person in event["persons"]:
+        ET.SubElement(persons, "person", guid=person["guid"]).text = _clean(person["name"])
+    ET.SubElement(element, "links")
+    ET.SubElement(element, "attachments")
+
+
+def _text(parent: ET.Element, name: str, value: str) -> ET.Element:
+    element = ET.SubElement(parent, name)
+    element.text = _clean(value)
+    return element
+
+
+def _clean(value: str) -> str:
+    return _NOT_XML.sub("", value)
