@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from .accounts import service as accounts
 from .extensions import db
@@ -23,11 +24,26 @@ from .interchange import (
 from .interchange.exporter import load_meeting
 from .models import AccountRole, ReportKind
 
-meeting_cli = AppGroup("meeting", help="Import and export meetings (wen-meeting/1 documents).")
-report_cli = AppGroup("report", help="Render and publish the Chair's summary and full report.")
-user_cli = AppGroup("user", help="Manage accounts.")
-token_cli = AppGroup("token", help="Manage API tokens.")
-demo_cli = AppGroup("demo", help="The demo meeting.")
+
+class CommandGroup(AppGroup):
+    """A group whose commands answer a database failure with a sentence, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            click.echo(f"error: the database refused the command: {reason}", err=True)
+            click.echo("Is the schema up to date? Run: flask --app wsgi db upgrade", err=True)
+            sys.exit(1)
+
+
+meeting_cli = CommandGroup("meeting", help="Import and export meetings (wen-meeting/1 documents).")
+report_cli = CommandGroup("report", help="Render and publish the Chair's summary and full report.")
+user_cli = CommandGroup("user", help="Manage accounts.")
+token_cli = CommandGroup("token", help="Manage API tokens.")
+demo_cli = CommandGroup("demo", help="The demo meeting.")
 
 
 def fail(message: str) -> None:
