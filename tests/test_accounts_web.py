@@ -247,3 +247,11 @@ def test_organisers_appoint_rapporteurs_but_not_organisers(client, demo_meeting)
     )
     assert response.status_code == 302
     assert "r@example.org" in client.get(path).get_data(as_text=True)
+
+
+def test_sign_ins_without_a_csrf_token_count_as_failures_too(client):
+    make_account("target@example.org")
+    data = {"email": "target@example.org", "password": "guess"}
+    statuses = [client.post("/login", data=data).status_code for _ in range(6)]
+    assert statuses[:5] == [400] * 5
+    assert statuses[5] == 429

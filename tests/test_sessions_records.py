@@ -176,14 +176,19 @@ def test_only_the_chair_or_an_organiser_approves(client, demo_meeting):
     db.session.expire_all()
     html = report_html(demo_meeting, ReportKind.FULL_REPORT, "en", preview=True)
     assert "Closing remarks, final." in html
-    # Once approved, the rapporteur may no longer change it.
+    # Once approved, a change by the rapporteur sends it back to the chair: out of the reports.
     current = client.get(close, headers=headers)
-    edit = {**current.get_json(), "summary": "Quietly changed."}
-    assert_error(
-        client.put(close, json=edit, headers={**headers, "If-Match": current.headers["ETag"]}),
-        403,
-        "forbidden",
+    same = client.put(
+        close, json=current.get_json(), headers={**headers, "If-Match": current.headers["ETag"]}
     )
+    assert same.status_code == 200 and same.get_json()["status"] == "approved"
+    edit = {**current.get_json(), "summary": "Quietly changed."}
+    changed = client.put(close, json=edit, headers={**headers, "If-Match": current.headers["ETag"]})
+    assert changed.status_code == 200
+    assert changed.get_json()["status"] == "submitted"
+    db.session.expire_all()
+    html = report_html(demo_meeting, ReportKind.FULL_REPORT, "en", preview=True)
+    assert "Quietly changed." not in html and "Closing remarks, final." not in html
 
 
 def test_bad_records_are_422(client, demo_meeting):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -21,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..models import AccountRole, Meeting, Participant, User
 from . import forms, service
 from .permissions import (
@@ -44,7 +45,8 @@ def _account_key() -> str:
     return f"account:{email}"
 
 
-def _failed() -> bool:
+def _failed(response: Response) -> bool:
+    """A failed sign-in: wrong credentials, or a form refused (no valid CSRF token...)."""
     return bool(g.get("sign_in_failed"))
 
 
@@ -60,16 +62,18 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
+# The form checks its CSRF token itself, so that a refused token counts as a failed sign-in.
+@csrf.exempt
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"],
     key_func=_account_key,
     methods=["POST"],
-    deduct_when=lambda response: _failed(),
+    deduct_when=_failed,
 )
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_ADDRESS"],
     methods=["POST"],
-    deduct_when=lambda response: _failed(),
+    deduct_when=_failed,
 )
 def login() -> ResponseReturnValue:
     form = forms.LoginForm()
@@ -84,7 +88,9 @@ def login() -> ResponseReturnValue:
         form.password.errors = [_("The e-mail address or the password is not right.")]
     elif request.method == "POST":
         g.sign_in_failed = True
-    status = 200 if request.method == "GET" or not form.errors else 401
+    status = 200
+    if request.method == "POST":
+        status = 400 if "csrf_token" in form.errors else 401
     return render_template("accounts/login.html", form=form), status
 
 

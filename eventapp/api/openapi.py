@@ -279,7 +279,8 @@ def _session_paths() -> dict[str, Any]:
             "put": {
                 "operationId": "putRecord",
                 "summary": "Replace the record, whole. Needs If-Match with the ETag read. "
-                "Only the chair or an organiser approves, or changes an approved record.",
+                "Only the chair or an organiser approves; a rapporteur's change to an approved "
+                "record returns it to submitted.",
                 "parameters": [
                     _slug_parameter(),
                     _ref_parameter(),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import audit
 from ..accounts.permissions import is_chair, is_organiser
@@ -116,10 +117,14 @@ def replace(
         raise RecordChanged("the record changed since you read it: read it again")
     status = RecordStatus(data["status"])
     was_approved = session.record is not None and session.record.approved
-    if (status is RecordStatus.APPROVED or was_approved) and not may_approve(user, meeting):
-        raise NotAllowed(
-            "only the chair or an organiser approves a record, or changes one approved"
-        )
+    if status is RecordStatus.APPROVED and not may_approve(user, meeting):
+        if not was_approved:
+            raise NotAllowed(_("Only the chair or an organiser approves a record."))
+        if data == document(session):
+            return session  # nothing changed: it stays approved
+        # An approved record changed by its rapporteur goes back to the chair for approval.
+        data = {**data, "status": RecordStatus.SUBMITTED.value}
+        status = RecordStatus.SUBMITTED
     if session.record is not None:
         db.session.delete(session.record)
         db.session.flush()
