@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,9 @@ def _app_context(app: Flask) -> Iterator[None]:
         yield
         db.session.remove()
         _empty_tables()
+    # Files the test left behind go with its rows: every test starts from nothing.
+    for key in ("REPORTS_DIR", "OUTBOX_DIR", "AGENDA_CACHE_DIR"):
+        shutil.rmtree(app.config[key], ignore_errors=True)
 
 
 @pytest.fixture

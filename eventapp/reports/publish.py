@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
-from ..models import Meeting, ReportKind, ReportVersion
+from ..models import Meeting, ReportKind, ReportVersion, User
 from ..models.types import utcnow
 from . import render
 
@@ -53,7 +53,9 @@ def newest_version(meeting: Meeting, kind: ReportKind, lang: str) -> int:
     return highest or 0
 
 
-def publish_report(meeting: Meeting, kind: ReportKind, lang: str) -> ReportVersion:
+def publish_report(
+    meeting: Meeting, kind: ReportKind, lang: str, *, actor: User | None = None
+) -> ReportVersion:
     """Render the report from the approved records and store it as the next version.
 
     The row is flushed before the file is written, so that a concurrent publisher of the same
@@ -88,11 +90,13 @@ def publish_report(meeting: Meeting, kind: ReportKind, lang: str) -> ReportVersi
     else:
         raise PublishError("other publications kept taking the next version number; try again")
     _write_once(reports_dir() / version.filename, pdf)
+    version.published_by = actor.email if actor else None
     audit.log(
         "report.published",
         meeting=meeting,
         target=version.filename,
         details={"version": number, "sha256": version.sha256},
+        actor=actor,
     )
     logger.info(
         "published %s %s %s version %d sha256 %s",

@@ -11,13 +11,26 @@ import io
 import re
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..accounts.permissions import PUBLIC, allow
+from ..accounts.permissions import ORGANISER, PUBLIC, allow, current_account, meeting_from
 from ..extensions import db
-from ..models import Meeting, ReportKind
-from . import publish
+from ..models import Meeting, ReportKind, ReportVersion
+from . import jobs, publish, render
+from .forms import PublishForm
 
 bp = Blueprint("reports", __name__)
 
@@ -76,4 +89,55 @@ def download(slug: str, name: str) -> Response:
         # The newest version moves on: caches may keep it, but must ask again (ETag) each time.
         response.cache_control.public = True
         response.cache_control.no_cache = True
+    return response
+
+
+# -- organisers: previews and publishing ------------------------------------------------------
+
+
+@bp.route("/meetings/<slug>/manage/reports", methods=["GET", "POST"])
+@allow(ORGANISER)
+def manage(slug: str) -> ResponseReturnValue:
+    meeting = meeting_from({"slug": slug})
+    assert meeting is not None  # the rule found it
+    form = PublishForm()
+    if form.validate_on_submit():
+        kind = ReportKind(form.kind.data)
+        version = jobs.request_publication(meeting, kind, form.lang.data, current_account())
+        db.session.commit()
+        if version is None:
+            flash(_("The publication is queued: it appears below when it is done."), "info")
+        else:
+            flash(_("Version %(number)d is published.", number=version.version), "success")
+        return redirect(url_for("reports.manage", slug=slug), code=303)
+    versions = db.session.scalars(
+        sa.select(ReportVersion)
+        .where(ReportVersion.meeting_id == meeting.id)
+        .order_by(ReportVersion.kind, ReportVersion.language, ReportVersion.version.desc())
+    ).all()
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "reports/manage.html", meeting=meeting, form=form, versions=versions
+    ), status
+
+
+@bp.get("/meetings/<slug>/manage/reports/preview/<kind>.pdf")
+@allow(ORGANISER)
+def preview(slug: str, kind: str) -> Response:
+    meeting = meeting_from({"slug": slug})
+    assert meeting is not None  # the rule found it
+    lang = request.args.get("lang", "en")
+    try:
+        report_kind = ReportKind(kind)
+    except ValueError:
+        abort(404)
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    pdf = render.report_pdf(meeting, report_kind, lang, preview=True)
+    response = send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        download_name=f"{meeting.slug}-{kind}-{lang}-preview.pdf",
+    )
+    response.headers["Cache-Control"] = "no-store"
     return response
