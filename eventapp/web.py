@@ -76,12 +76,14 @@ def register_blueprints(app: Flask) -> None:
     from .agenda.routes import bp as agenda_bp
     from .api.routes import bp as api_bp
     from .public.routes import bp as public_bp
+    from .records.routes import bp as records_bp
     from .registration.routes import bp as registration_bp
     from .reports.routes import bp as reports_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(records_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(agenda_bp)

@@ -72,7 +72,7 @@ def _sample_url(rule, world) -> str:  # type: ignore[no-untyped-def]
             values[name] = "x"
         elif name == "action":
             values[name] = "approve"
-        elif name == "ref" and "/sessions/" in rule.rule:
+        elif name == "ref" and ("/sessions/" in rule.rule or "/records/" in rule.rule):
             values[name] = "s-net"  # rapp-1 is its rapporteur
         elif name == "ref":
             values[name] = "p-pending"
@@ -93,6 +93,8 @@ def _expected(rule_name: str, persona: str) -> str:
         return "allowed" if persona == "admin" else "forbidden"
     if rule_name == "the meeting's organisers and administrators":
         return "allowed" if persona in ("organiser", "admin") else "forbidden"
+    if rule_name.startswith("the meeting's rapporteurs"):
+        return "allowed" if persona in ("rapporteur", "organiser", "admin") else "forbidden"
     if rule_name.startswith("the session's rapporteur"):
         return "allowed" if persona in ("rapporteur", "organiser", "admin") else "forbidden"
     raise AssertionError(f"no expectation written for rule {rule_name!r}")

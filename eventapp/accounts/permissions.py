@@ -103,10 +103,18 @@ def _record_keeper(user: User | None, args: dict[str, Any]) -> bool:
     return may_keep(user, meeting, session)  # type: ignore[arg-type]
 
 
+def _record_team(user: User | None, args: dict[str, Any]) -> bool:
+    meeting = meeting_from(args)
+    return is_organiser(user, meeting) or is_chair(user, meeting) or is_rapporteur(user, meeting)
+
+
 PUBLIC = Rule("anyone", lambda user, args: True, needs_account=False)
 SIGNED_IN = Rule("any signed-in account", lambda user, args: user is not None)
 ADMIN = Rule("administrators", lambda user, args: user is not None and user.is_admin)
 ORGANISER = Rule("the meeting's organisers and administrators", _organiser)
+RECORD_TEAM = Rule(
+    "the meeting's rapporteurs, its chair, its organisers and administrators", _record_team
+)
 RECORD_KEEPER = Rule(
     "the session's rapporteur, the meeting's chair, its organisers and administrators",
     _record_keeper,
@@ -209,6 +217,7 @@ __all__ = [
     "ORGANISER",
     "PUBLIC",
     "RECORD_KEEPER",
+    "RECORD_TEAM",
     "SIGNED_IN",
     "Rule",
     "allow",

@@ -31,6 +31,8 @@ from .permissions import (
     PUBLIC,
     SIGNED_IN,
     allow,
+    is_chair,
+    is_rapporteur,
     may_appoint,
     meeting_from,
     role_label,
@@ -193,9 +195,15 @@ def _account_with(**overrides: object) -> str:
         .where(Participant.email_key == user.email_key)
         .order_by(Meeting.start_date.desc())
     ).all()
+    recorders = {
+        p.meeting.slug
+        for p in registrations
+        if is_chair(user, p.meeting) or is_rapporteur(user, p.meeting)
+    }
     context: dict[str, object] = {
         "user": user,
         "registrations": registrations,
+        "records_of": recorders,
         "password_form": forms.ChangePasswordForm(formdata=None),
         "token_form": forms.TokenForm(formdata=None),
         "confirm_form": forms.ConfirmForm(),

@@ -72,3 +72,23 @@ def test_register_through_the_form_and_see_the_confirmation(page, live_server, a
     expect(page.locator("h1")).to_have_text("Thank you")
     expect(page.locator(".flashes")).to_contain_text("the organisers will confirm it")
     assert serious_violations(page, axe_script) == []
+
+
+def test_record_pages_pass_axe_and_save(page, live_server, axe_script):
+    from playwright.sync_api import expect
+
+    open_demo()
+    make_account("rapp-2@example.org")
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail address").fill("rapp-2@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server}/meetings/{DEMO_SLUG}/records")
+    assert serious_violations(page, axe_script) == []
+    page.get_by_role("link", name="6. Closing of the meeting").click()
+    assert serious_violations(page, axe_script) == []
+    page.get_by_label("Summary").fill("The Chair closed the meeting at 17:00.")
+    page.get_by_label("Submitted to the chair for approval").check()
+    page.get_by_role("button", name="Save the record").click()
+    expect(page.locator(".flashes")).to_contain_text("The record is saved.")
+    expect(page.get_by_label("Summary")).to_have_value("The Chair closed the meeting at 17:00.")

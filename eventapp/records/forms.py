@@ -1,0 +1,101 @@
+"""The record editor: summary, attendance and the outcomes, as the rapporteur writes them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
+
+from ..models import OutcomeKind, RecordStatus
+
+OUTCOME_KINDS = {
+    OutcomeKind.DECISION: _l("Decision"),
+    OutcomeKind.RECOMMENDATION: _l("Recommendation"),
+    OutcomeKind.CONCLUSION: _l("Conclusion"),
+    OutcomeKind.ACTION: _l("Action"),
+    OutcomeKind.STATEMENT: _l("Statement"),
+}
+BLANK_OUTCOMES = 3  # empty rows offered for new outcomes; more after each save
+
+
+class OutcomeForm(Form):
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(k.value, label) for k, label in OUTCOME_KINDS.items()],
+        default=OutcomeKind.DECISION.value,
+    )
+    text = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20000)])
+    owner = SelectField(_l("Responsible organisation (actions)"), validate_choice=True)
+    due = DateField(_l("Due (actions)"), validators=[Optional()])
+    done = BooleanField(_l("Done (actions)"))
+    speaker = SelectField(_l("Speaker (statements)"), validate_choice=True)
+
+
+class RecordForm(FlaskForm):
+    etag = HiddenField()
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=20000)])
+    attendance = IntegerField(
+        _l("Attendance"),
+        validators=[Optional(), NumberRange(min=0)],
+        description=_l("How many took part in the session."),
+    )
+    status = RadioField(_l("Status"))
+    outcomes = FieldList(FormField(OutcomeForm), min_entries=0)
+
+    def set_choices(
+        self, organisations: list[tuple[str, str]], people: list[tuple[str, str]], approver: bool
+    ) -> None:
+        statuses = [
+            SelectChoice(RecordStatus.DRAFT.value, _l("Draft: still being written")),
+            SelectChoice(RecordStatus.SUBMITTED.value, _l("Submitted to the chair for approval")),
+        ]
+        if approver:
+            statuses.append(
+                SelectChoice(RecordStatus.APPROVED.value, _l("Approved: goes into the reports"))
+            )
+        self.status.choices = statuses
+        for entry in self.outcomes:
+            entry.form.owner.choices = [SelectChoice("", "—")] + [
+                SelectChoice(ref, name) for ref, name in organisations
+            ]
+            entry.form.speaker.choices = [SelectChoice("", "—")] + [
+                SelectChoice(ref, name) for ref, name in people
+            ]
+
+    def document(self) -> dict[str, object]:
+        """The record as the schema writes it; rows without text are left out."""
+        record: dict[str, object] = {"status": self.status.data}
+        if self.summary.data and self.summary.data.strip():
+            record["summary"] = self.summary.data.strip()
+        if self.attendance.data is not None:
+            record["attendance"] = self.attendance.data
+        outcomes = []
+        for entry in self.outcomes:
+            row = entry.form
+            if not (row.text.data and row.text.data.strip()):
+                continue
+            outcome: dict[str, object] = {"kind": row.kind.data, "text": row.text.data.strip()}
+            if row.owner.data:
+                outcome["owner"] = row.owner.data
+            if row.due.data:
+                outcome["due"] = row.due.data.isoformat()
+            if row.kind.data == OutcomeKind.ACTION.value:
+                outcome["done"] = bool(row.done.data)
+            if row.speaker.data:
+                outcome["speaker"] = row.speaker.data
+            outcomes.append(outcome)
+        record["outcomes"] = outcomes
+        return record

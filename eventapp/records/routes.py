@@ -1,0 +1,137 @@
+"""Rapporteurs write their sessions' records; the chair and organisers approve them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from ..accounts.permissions import (
+    RECORD_KEEPER,
+    RECORD_TEAM,
+    allow,
+    current_account,
+    is_chair,
+    is_organiser,
+    meeting_from,
+)
+from ..extensions import db
+from ..models import Meeting, Participant, Session, User
+from . import service
+from .forms import BLANK_OUTCOMES, RecordForm
+
+bp = Blueprint("records", __name__)
+
+
+def _meeting(slug: str) -> Meeting:
+    meeting = meeting_from({"slug": slug})
+    assert meeting is not None  # the access rule answered 404 already
+    return meeting
+
+
+@bp.get("/meetings/<slug>/records")
+@allow(RECORD_TEAM)
+def index(slug: str) -> ResponseReturnValue:
+    meeting = _meeting(slug)
+    user: User = current_account()  # type: ignore[assignment]
+    sessions = db.session.scalars(
+        sa.select(Session)
+        .where(Session.meeting_id == meeting.id)
+        .options(selectinload(Session.record), selectinload(Session.rapporteur))
+        .order_by(Session.start_local, Session.id)
+    ).all()
+    everyone = is_organiser(user, meeting) or is_chair(user, meeting)
+    mine = [s for s in sessions if everyone or service.is_session_rapporteur(user, s)]
+    return render_template("records/index.html", meeting=meeting, sessions=mine, approver=everyone)
+
+
+def _choices(meeting: Meeting) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    organisations = sorted(
+        ((d.ref, d.display_name) for d in meeting.delegations), key=lambda c: c[1].casefold()
+    )
+    people = [
+        (p.ref, f"{p.given_name} {p.family_name} ({p.delegation.acronym or p.delegation.name})")
+        for p in db.session.scalars(
+            sa.select(Participant)
+            .where(Participant.meeting_id == meeting.id)
+            .options(selectinload(Participant.delegation))
+            .order_by(Participant.family_name, Participant.given_name)
+        )
+    ]
+    return organisations, people
+
+
+def _form_for(session: Session) -> RecordForm:
+    current = service.document(session)
+    rows: list[dict[str, object]] = []
+    for outcome in current.get("outcomes", []):
+        due = outcome.get("due")
+        rows.append({**outcome, "due": date.fromisoformat(due) if due else None})
+    rows += [{}] * BLANK_OUTCOMES
+    return RecordForm(
+        formdata=None,
+        data={
+            "etag": service.etag(session),
+            "summary": current.get("summary"),
+            "attendance": current.get("attendance"),
+            "status": current["status"],
+            "outcomes": rows,
+        },
+    )
+
+
+@bp.route("/meetings/<slug>/records/<ref>", methods=["GET", "POST"])
+@allow(RECORD_KEEPER)
+def edit(slug: str, ref: str) -> ResponseReturnValue:
+    meeting = _meeting(slug)
+    session = service.find_session(meeting, ref)
+    if session is None:  # pragma: no cover - the access rule answered 404 already
+        abort(404)
+    user: User = current_account()  # type: ignore[assignment]
+    approver = service.may_approve(user, meeting)
+    organisations, people = _choices(meeting)
+    form = RecordForm() if request.method == "POST" else _form_for(session)
+    form.set_choices(organisations, people, approver)
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                service.replace(
+                    meeting,
+                    session,
+                    form.document(),
+                    user=user,
+                    read_current=lambda tag: tag == form.etag.data,
+                )
+            except service.RecordProblems as exc:
+                db.session.rollback()
+                problems = [f"{p.path}: {p.message}" for p in exc.problems]
+            except service.RecordChanged:
+                db.session.rollback()
+                problems = [
+                    _(
+                        "Someone saved this record after you opened it. Open it again to see "
+                        "their version, then make your changes."
+                    )
+                ]
+            except service.NotAllowed as exc:
+                db.session.rollback()
+                problems = [str(exc)]
+            else:
+                db.session.commit()
+                flash(_("The record is saved."), "success")
+                return redirect(url_for("records.edit", slug=slug, ref=ref), code=303)
+        status = 400 if not problems else 409
+    return render_template(
+        "records/edit.html",
+        meeting=meeting,
+        session=session,
+        form=form,
+        problems=problems,
+        approver=approver,
+    ), status
