@@ -356,3 +356,56 @@ def test_concurrent_approvals_never_exceed_the_quota(app):
         )
     )
     assert approved_vn == 3
+
+
+# -- participants manage their own registration -------------------------------------------------
+
+
+def test_registering_makes_an_account_that_manages_the_registration(app, client):
+    from eventapp.accounts import service as accounts
+    from tests.conftest import sign_in
+
+    open_meeting(approval="automatic")
+    client.post(REGISTER, data=form_data(client, email="new.person@example.org"))
+    user = accounts.find_user("new.person@example.org")
+    assert user is not None and user.password_hash is None
+    mail = sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    assert "/password/forgot" in mail[-1].read_text()
+    accounts.set_password(user, "a long new password")
+    db.session.commit()
+    assert sign_in(client, "new.person@example.org", "a long new password").status_code == 302
+    person = db.session.scalar(
+        sa.select(Participant).where(Participant.email == "new.person@example.org")
+    )
+    page = client.get(f"/account/registrations/{person.id}")
+    assert page.status_code == 200
+    data = {
+        "csrf_token": csrf_token(client, f"/account/registrations/{person.id}"),
+        "dietary": "halal",
+        "accessibility": "",
+        "list_consent": "",
+    }
+    assert client.post(f"/account/registrations/{person.id}", data=data).status_code == 303
+    db.session.expire_all()
+    person = db.session.get(Participant, person.id)
+    assert (person.dietary, person.list_consent) == ("halal", False)
+    token = csrf_token(client, f"/account/registrations/{person.id}")
+    response = client.post(f"/account/registrations/{person.id}/cancel", data={"csrf_token": token})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Participant, person.id).status is RegistrationStatus.CANCELLED
+
+
+def test_nobody_manages_someone_elses_registration(client):
+    from tests.conftest import sign_in
+
+    open_meeting()
+    make_account("intruder@example.org")
+    sign_in(client, "intruder@example.org")
+    other = db.session.scalar(sa.select(Participant).where(Participant.ref == "p-th-1"))
+    assert client.get(f"/account/registrations/{other.id}").status_code == 404
+    token = csrf_token(client, "/account")
+    response = client.post(f"/account/registrations/{other.id}/cancel", data={"csrf_token": token})
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Participant, other.id).status is RegistrationStatus.APPROVED

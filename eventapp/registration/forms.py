@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ..models import ParticipantRole
 from .service import STATUS_LABELS
 
-__all__ = ["ROLE_LABELS", "STATUS_LABELS", "RegistrationForm"]
+__all__ = ["ROLE_LABELS", "STATUS_LABELS", "OwnDetailsForm", "RegistrationForm"]
 
 ROLE_LABELS = {
     ParticipantRole.HEAD_OF_DELEGATION: _l("Head of delegation"),
@@ -63,3 +63,22 @@ class RegistrationForm(FlaskForm):
         self.organisation.choices = [SelectChoice("", _l("Choose…"))] + [
             SelectChoice(ref, label) for ref, label in choices
         ]
+
+
+class OwnDetailsForm(FlaskForm):
+    """What participants change of their own registration."""
+
+    needs_visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
+    dietary = StringField(
+        _l("Dietary requirements"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Seen only by the organisers."),
+    )
+    accessibility = StringField(
+        _l("Accessibility needs"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Seen only by the organisers."),
+    )
+    list_consent = BooleanField(
+        _l("My name, organisation and position may appear in the published list of participants")
+    )

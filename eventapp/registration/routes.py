@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import mail
+from ..accounts import service as accounts
 from ..accounts.forms import ConfirmForm
-from ..accounts.permissions import ORGANISER, PUBLIC, allow, meeting_from
+from ..accounts.permissions import (
+    ORGANISER,
+    PUBLIC,
+    SIGNED_IN,
+    allow,
+    current_account,
+    meeting_from,
+)
 from ..extensions import db, limiter
 from ..models import Meeting, Participant, ParticipantRole, RegistrationStatus
 from . import service
-from .forms import ROLE_LABELS, STATUS_LABELS, RegistrationForm
+from .forms import ROLE_LABELS, STATUS_LABELS, OwnDetailsForm, RegistrationForm
 
 bp = Blueprint("registration", __name__)
 
@@ -38,7 +55,7 @@ def register(slug: str) -> ResponseReturnValue:
             "registration/register.html", meeting=meeting, form=form, is_open=False
         ), status
     if form.validate_on_submit():
-        request = service.RegistrationRequest(
+        wanted = service.RegistrationRequest(
             organisation=form.organisation.data or "",
             given_name=form.given_name.data or "",
             family_name=form.family_name.data or "",
@@ -53,7 +70,10 @@ def register(slug: str) -> ResponseReturnValue:
             list_consent=form.list_consent.data,
         )
         try:
-            person = service.register(meeting, request)
+            person = service.register(meeting, wanted)
+            # The same address is the same person: an account (without a password until they
+            # choose one) lets them follow and manage the registration.
+            accounts.find_or_invite(person.email)
         except service.RegistrationError as exc:
             db.session.rollback()
             for name, message in exc.fields.items():
@@ -89,17 +109,75 @@ def _status_sentence(person: Participant) -> str:
 
 def _confirm_by_mail(meeting: Meeting, person: Participant) -> None:
     name = f"{person.given_name} {person.family_name}"
+    base = current_app.config["BASE_URL"]
     body = _(
         "Dear %(name)s,\n\nThank you for registering for %(meeting)s.\n\n%(status)s\n\n"
-        "Your reference: %(ref)s",
+        "Your reference: %(ref)s\n\n"
+        "To follow or change your registration, sign in at %(account)s with this e-mail "
+        "address. If you have no password yet, choose one at %(password)s.",
         name=name,
         meeting=meeting.title,
         status=_status_sentence(person),
+        account=f"{base}/account",
+        password=f"{base}/password/forgot",
         ref=person.ref,
     )
     mail.send(
         mail.compose(person.email, _("Registration: %(meeting)s", meeting=meeting.title), body)
     )
+
+
+# -- participants: their own registrations ----------------------------------------------------
+
+
+def _own(participant_id: int) -> Participant:
+    user = current_account()
+    person = service.own_registration(user.email_key, participant_id) if user else None
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.route("/account/registrations/<int:participant_id>", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def own_details(participant_id: int) -> ResponseReturnValue:
+    person = _own(participant_id)
+    form = OwnDetailsForm(obj=person if request.method == "GET" else None)
+    if form.validate_on_submit():
+        service.update_own_details(
+            person,
+            dietary=form.dietary.data,
+            accessibility=form.accessibility.data,
+            needs_visa_letter=bool(form.needs_visa_letter.data),
+            list_consent=bool(form.list_consent.data),
+        )
+        db.session.commit()
+        flash(_("Your registration is updated."), "success")
+        return redirect(url_for("accounts.account"), code=303)
+    return render_template(
+        "registration/own.html",
+        person=person,
+        form=form,
+        confirm_form=ConfirmForm(),
+        can_cancel=person.status in service.TRANSITIONS["cancel"],
+    ), (400 if form.is_submitted() else 200)
+
+
+@bp.post("/account/registrations/<int:participant_id>/cancel")
+@allow(SIGNED_IN)
+def cancel_own(participant_id: int) -> ResponseReturnValue:
+    person = _own(participant_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        service.change(person.meeting, person, "cancel")
+    except service.InvalidTransition as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Your registration is cancelled."), "info")
+    return redirect(url_for("accounts.account"), code=303)
 
 
 @bp.get("/meetings/<slug>/manage/")

@@ -419,3 +419,32 @@ def organisation_choices(meeting: Meeting) -> list[tuple[str, str]]:
     ).all()
     delegations = sorted(delegations, key=lambda d: (order[d.kind], d.name.casefold()))
     return [(d.ref, d.display_name) for d in delegations]
+
+
+def own_registration(email_key: str, participant_id: int) -> Participant | None:
+    """A registration of the person with this address: nobody manages someone else's."""
+    person = db.session.get(Participant, participant_id)
+    if person is None or person.email_key != email_key:
+        return None
+    return person
+
+
+def update_own_details(
+    person: Participant,
+    *,
+    dietary: str | None,
+    accessibility: str | None,
+    needs_visa_letter: bool,
+    list_consent: bool,
+) -> None:
+    """What a participant may change of their own registration; the rest is the organisers'."""
+    person.dietary = (dietary or "").strip() or None
+    person.accessibility = (accessibility or "").strip() or None
+    person.needs_visa_letter = needs_visa_letter
+    person.list_consent = list_consent
+    audit.log(
+        "registration.updated_by_participant",
+        meeting=person.meeting,
+        target=f"{person.ref} ({person.email})",
+        details={"list_consent": list_consent},
+    )
