@@ -8,7 +8,7 @@ warning an organiser may accept.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit, localtime
 from ..extensions import db
+from ..interchange.importer import build_session
 from ..interchange.validate import (
     Problem,
     check_item,
@@ -24,16 +25,9 @@ from ..interchange.validate import (
 )
 from ..models import (
     Meeting,
-    Outcome,
-    OutcomeKind,
     Participant,
-    Record,
-    RecordStatus,
     Room,
     Session,
-    SessionKind,
-    SessionPerson,
-    SessionRole,
 )
 
 
@@ -150,56 +144,11 @@ def create_session(meeting: Meeting, data: Any) -> tuple[Session, list[Conflict]
         )
     if blocking:
         raise SessionConflicts(blocking)
-    session = Session(
-        meeting=meeting,
-        ref=data["ref"],
-        number=data.get("number"),
-        title=data["title"],
-        kind=SessionKind(data["kind"]),
-        description=data.get("description"),
-        start_local=start,
-        end_local=end,
-        start_utc=localtime.to_utc(start, tz),
-        end_utc=localtime.to_utc(end, tz),
-        room=room,
-        public=data.get("public"),
-        rapporteur=people[data["rapporteur"]] if data.get("rapporteur") else None,
-    )
-    for role, key in ((SessionRole.CHAIR, "chairs"), (SessionRole.SPEAKER, "speakers")):
-        for position, ref in enumerate(data.get(key) or []):
-            session.people.append(
-                SessionPerson(role=role, participant=people[ref], position=position)
-            )
-    if "record" in data:
-        session.record = build_record(data["record"], people, delegations)
+    session = build_session(meeting, data, tz, rooms, people, delegations)
     db.session.add(session)
     db.session.flush()
     audit.log("session.created", meeting=meeting, target=f"{session.ref} ({session.title})")
     return session, [c for c in clashes if c.kind != "room"]
-
-
-def build_record(
-    data: dict[str, Any], people: dict[str, Participant], delegations: dict[str, Any]
-) -> Record:
-    """A record from validated schema-shaped data."""
-    record = Record(
-        status=RecordStatus(data["status"]),
-        summary=data.get("summary"),
-        attendance=data.get("attendance"),
-    )
-    record.outcomes = [
-        Outcome(
-            position=position,
-            kind=OutcomeKind(item["kind"]),
-            text=item["text"],
-            owner=delegations[item["owner"]] if item.get("owner") else None,
-            due=date.fromisoformat(item["due"]) if item.get("due") else None,
-            done=item.get("done"),
-            speaker=people[item["speaker"]] if item.get("speaker") else None,
-        )
-        for position, item in enumerate(data.get("outcomes") or [])
-    ]
-    return record
 
 
 def _meaning(

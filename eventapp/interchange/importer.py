@@ -5,9 +5,11 @@ The service only flushes; the caller (CLI, API) commits, or rolls back on any er
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -209,51 +211,72 @@ class _Builder:
 
     def sessions(self, items: list[dict[str, Any]]) -> None:
         for item in items:
-            start = localtime.parse_local(item["start"])
-            end = localtime.parse_local(item["end"])
-            session = Session(
-                meeting=self.meeting,
-                ref=item["ref"],
-                number=item.get("number"),
-                title=item["title"],
-                kind=SessionKind(item["kind"]),
-                description=item.get("description"),
-                start_local=start,
-                end_local=end,
-                start_utc=localtime.to_utc(start, self.tz),
-                end_utc=localtime.to_utc(end, self.tz),
-                room=self.places[item["room"]] if item.get("room") else None,
-                public=item.get("public"),
-                rapporteur=self.people[item["rapporteur"]] if item.get("rapporteur") else None,
+            session = build_session(
+                self.meeting, item, self.tz, self.places, self.people, self.orgs
             )
-            for role, key in ((SessionRole.CHAIR, "chairs"), (SessionRole.SPEAKER, "speakers")):
-                for position, ref in enumerate(item.get(key) or []):
-                    session.people.append(
-                        SessionPerson(role=role, participant=self.people[ref], position=position)
-                    )
-            if "record" in item:
-                session.record = self._record(item["record"])
             db.session.add(session)
 
-    def _record(self, data: dict[str, Any]) -> Record:
-        record = Record(
-            status=RecordStatus(data["status"]),
-            summary=data.get("summary"),
-            attendance=data.get("attendance"),
-        )
-        for position, item in enumerate(data.get("outcomes") or []):
-            record.outcomes.append(
-                Outcome(
-                    position=position,
-                    kind=OutcomeKind(item["kind"]),
-                    text=item["text"],
-                    owner=self.orgs[item["owner"]] if item.get("owner") else None,
-                    due=date.fromisoformat(item["due"]) if item.get("due") else None,
-                    done=item.get("done"),
-                    speaker=self.people[item["speaker"]] if item.get("speaker") else None,
-                )
+
+def build_session(
+    meeting: Meeting,
+    item: dict[str, Any],
+    tz: ZoneInfo,
+    rooms: Mapping[str, Room],
+    people: Mapping[str, Participant],
+    delegations: Mapping[str, Delegation],
+) -> Session:
+    """A session, with its people and record, from validated schema-shaped data."""
+    start = localtime.parse_local(item["start"])
+    end = localtime.parse_local(item["end"])
+    session = Session(
+        meeting=meeting,
+        ref=item["ref"],
+        number=item.get("number"),
+        title=item["title"],
+        kind=SessionKind(item["kind"]),
+        description=item.get("description"),
+        start_local=start,
+        end_local=end,
+        start_utc=localtime.to_utc(start, tz),
+        end_utc=localtime.to_utc(end, tz),
+        room=rooms[item["room"]] if item.get("room") else None,
+        public=item.get("public"),
+        rapporteur=people[item["rapporteur"]] if item.get("rapporteur") else None,
+    )
+    for role, key in ((SessionRole.CHAIR, "chairs"), (SessionRole.SPEAKER, "speakers")):
+        for position, ref in enumerate(item.get(key) or []):
+            session.people.append(
+                SessionPerson(role=role, participant=people[ref], position=position)
             )
-        return record
+    if "record" in item:
+        session.record = build_record(item["record"], people, delegations)
+    return session
+
+
+def build_record(
+    data: dict[str, Any],
+    people: Mapping[str, Participant],
+    delegations: Mapping[str, Delegation],
+) -> Record:
+    """A record and its outcomes from validated schema-shaped data."""
+    record = Record(
+        status=RecordStatus(data["status"]),
+        summary=data.get("summary"),
+        attendance=data.get("attendance"),
+    )
+    for position, item in enumerate(data.get("outcomes") or []):
+        record.outcomes.append(
+            Outcome(
+                position=position,
+                kind=OutcomeKind(item["kind"]),
+                text=item["text"],
+                owner=delegations[item["owner"]] if item.get("owner") else None,
+                due=date.fromisoformat(item["due"]) if item.get("due") else None,
+                done=item.get("done"),
+                speaker=people[item["speaker"]] if item.get("speaker") else None,
+            )
+        )
+    return record
 
 
 def _warnings(doc: dict[str, Any]) -> list[str]:

@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..accounts.permissions import is_chair, is_organiser
-from ..agenda.sessions import build_record
 from ..extensions import db
 from ..interchange.exporter import record_document
+from ..interchange.importer import build_record
 from ..interchange.validate import Problem, check_item, record_problems
 from ..models import Meeting, Participant, RecordStatus, Session, User
 

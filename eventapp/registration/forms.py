@@ -25,7 +25,28 @@ ROLE_LABELS = {
 }
 
 
-class RegistrationForm(FlaskForm):
+class OwnDetailsForm(FlaskForm):
+    """What participants change of their own registration."""
+
+    needs_visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
+    dietary = StringField(
+        _l("Dietary requirements"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Seen only by the organisers."),
+    )
+    accessibility = StringField(
+        _l("Accessibility needs"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Seen only by the organisers."),
+    )
+    list_consent = BooleanField(
+        _l("My name, organisation and position may appear in the published list of participants")
+    )
+
+
+class RegistrationForm(OwnDetailsForm):
+    """Registering: who, for which organisation, and the needs and consent of OwnDetailsForm."""
+
     organisation = SelectField(
         _l("Organisation"),
         validators=[DataRequired(message=_l("Choose the organisation you represent."))],
@@ -44,41 +65,8 @@ class RegistrationForm(FlaskForm):
         default=ParticipantRole.DELEGATE.value,
     )
     funded = BooleanField(_l("I ask for my travel to be funded by the organisers"))
-    needs_visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
-    dietary = StringField(
-        _l("Dietary requirements"),
-        validators=[Optional(), Length(max=300)],
-        description=_l("Seen only by the organisers."),
-    )
-    accessibility = StringField(
-        _l("Accessibility needs"),
-        validators=[Optional(), Length(max=300)],
-        description=_l("Seen only by the organisers."),
-    )
-    list_consent = BooleanField(
-        _l("My name, organisation and position may appear in the published list of participants")
-    )
 
     def set_organisations(self, choices: list[tuple[str, str]]) -> None:
         self.organisation.choices = [SelectChoice("", _l("Choose…"))] + [
             SelectChoice(ref, label) for ref, label in choices
         ]
-
-
-class OwnDetailsForm(FlaskForm):
-    """What participants change of their own registration."""
-
-    needs_visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
-    dietary = StringField(
-        _l("Dietary requirements"),
-        validators=[Optional(), Length(max=300)],
-        description=_l("Seen only by the organisers."),
-    )
-    accessibility = StringField(
-        _l("Accessibility needs"),
-        validators=[Optional(), Length(max=300)],
-        description=_l("Seen only by the organisers."),
-    )
-    list_consent = BooleanField(
-        _l("My name, organisation and position may appear in the published list of participants")
-    )
