@@ -40,6 +40,14 @@ def meeting_from(args: dict[str, Any]) -> Meeting | None:
     return cache[slug]
 
 
+def meeting_or_404(slug: str) -> Meeting:
+    """The meeting a view's URL names (looked up once per request); 404 when there is none."""
+    meeting = meeting_from({"slug": slug})
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
 def has_meeting_role(user: User, meeting: Meeting, role: AccountRole) -> bool:
     return any(r.meeting_id == meeting.id and r.role is role for r in user.meeting_roles)
 
@@ -228,6 +236,7 @@ __all__ = [
     "is_rapporteur",
     "may_appoint",
     "meeting_from",
+    "meeting_or_404",
     "participant_of",
     "role_label",
 ]

@@ -34,7 +34,7 @@ from .permissions import (
     is_chair,
     is_rapporteur,
     may_appoint,
-    meeting_from,
+    meeting_or_404,
     role_label,
 )
 
@@ -262,8 +262,7 @@ def admin_toggle_active(user_id: int) -> ResponseReturnValue:
 @bp.route("/meetings/<slug>/manage/team", methods=["GET", "POST"])
 @allow(ORGANISER)
 def team(slug: str) -> ResponseReturnValue:
-    meeting = meeting_from({"slug": slug})
-    assert meeting is not None  # the rule found it
+    meeting = meeting_or_404(slug)
     form = forms.AppointForm()
     status = 200
     if form.validate_on_submit():
@@ -290,8 +289,7 @@ def team(slug: str) -> ResponseReturnValue:
 @bp.post("/meetings/<slug>/manage/team/<int:user_id>/<role>/dismiss")
 @allow(ORGANISER)
 def dismiss(slug: str, user_id: int, role: str) -> ResponseReturnValue:
-    meeting = meeting_from({"slug": slug})
-    assert meeting is not None
+    meeting = meeting_or_404(slug)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -311,8 +309,7 @@ def dismiss(slug: str, user_id: int, role: str) -> ResponseReturnValue:
 @bp.get("/meetings/<slug>/manage/log")
 @allow(ORGANISER)
 def audit_log(slug: str) -> ResponseReturnValue:
-    meeting = meeting_from({"slug": slug})
-    assert meeting is not None
+    meeting = meeting_or_404(slug)
     before = request.args.get("before", type=int)
     entries = audit.meeting_log(meeting, limit=100, before_id=before)
     return render_template("accounts/audit_log.html", meeting=meeting, entries=entries)

@@ -12,7 +12,7 @@ from ..accounts.permissions import (
     SIGNED_IN,
     allow,
     current_account,
-    meeting_from,
+    meeting_or_404,
 )
 from ..agenda import sessions
 from ..extensions import csrf, db
@@ -109,15 +109,8 @@ def replace_meeting(slug: str) -> Response:
 # -- registrations ----------------------------------------------------------------------------
 
 
-def _meeting(slug: str):  # type: ignore[no-untyped-def]
-    meeting = meeting_from({"slug": slug})
-    if meeting is None:  # pragma: no cover - the access rule answers 404 first
-        raise ApiError(404, f"no meeting with slug {slug!r}")
-    return meeting
-
-
 def _registration(slug: str, ref: str):  # type: ignore[no-untyped-def]
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     person = registration.find_registration(meeting, ref)
     if person is None:
         raise ApiError(404, f"no registration with ref {ref!r}")
@@ -127,7 +120,7 @@ def _registration(slug: str, ref: str):  # type: ignore[no-untyped-def]
 @bp.get("/meetings/<slug>/registrations")
 @allow(ORGANISER)
 def list_registrations(slug: str) -> Response:
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     status = request.args.get("status")
     if status is not None and status not in {s.value for s in RegistrationStatus}:
         raise ApiError(400, f"unknown status {status!r}", {"status": "unknown status"})
@@ -138,7 +131,7 @@ def list_registrations(slug: str) -> Response:
 @bp.post("/meetings/<slug>/registrations")
 @allow(ORGANISER)
 def create_registration(slug: str) -> Response:
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     body = json_body()
     problems = check_registration(body)
     if problems:
@@ -186,14 +179,14 @@ def change_registration(slug: str, ref: str, action: str) -> Response:
 @bp.get("/meetings/<slug>/sessions")
 @allow(ORGANISER)
 def list_sessions(slug: str) -> Response:
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     return jsonify(export_meeting(meeting.slug)["sessions"])
 
 
 @bp.post("/meetings/<slug>/sessions")
 @allow(ORGANISER)
 def create_session(slug: str) -> Response:
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     body = json_body()
     try:
         session, warnings = sessions.create_session(meeting, body)
@@ -219,7 +212,7 @@ def create_session(slug: str) -> Response:
 @bp.get("/meetings/<slug>/sessions/<ref>")
 @allow(ORGANISER)
 def get_session(slug: str, ref: str) -> Response:
-    session = records.find_session(_meeting(slug), ref)
+    session = records.find_session(meeting_or_404(slug), ref)
     if session is None:
         raise ApiError(404, f"no session with ref {ref!r}")
     return jsonify(session_document(session))
@@ -235,7 +228,7 @@ def _record_response(session_row: object) -> Response:
 @bp.get("/meetings/<slug>/sessions/<ref>/record")
 @allow(RECORD_KEEPER)
 def get_record(slug: str, ref: str) -> Response:
-    session = records.find_session(_meeting(slug), ref)
+    session = records.find_session(meeting_or_404(slug), ref)
     if session is None:  # pragma: no cover - the access rule answers 404 first
         raise ApiError(404, f"no session with ref {ref!r}")
     return _record_response(session)
@@ -244,7 +237,7 @@ def get_record(slug: str, ref: str) -> Response:
 @bp.put("/meetings/<slug>/sessions/<ref>/record")
 @allow(RECORD_KEEPER)
 def put_record(slug: str, ref: str) -> Response:
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     session = records.find_session(meeting, ref)
     if session is None:  # pragma: no cover - the access rule answers 404 first
         raise ApiError(404, f"no session with ref {ref!r}")

@@ -17,7 +17,7 @@ from ..accounts.permissions import (
     current_account,
     is_chair,
     is_organiser,
-    meeting_from,
+    meeting_or_404,
 )
 from ..extensions import db
 from ..models import Meeting, Participant, Session, User
@@ -27,16 +27,10 @@ from .forms import BLANK_OUTCOMES, RecordForm
 bp = Blueprint("records", __name__)
 
 
-def _meeting(slug: str) -> Meeting:
-    meeting = meeting_from({"slug": slug})
-    assert meeting is not None  # the access rule answered 404 already
-    return meeting
-
-
 @bp.get("/meetings/<slug>/records")
 @allow(RECORD_TEAM)
 def index(slug: str) -> ResponseReturnValue:
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     user: User = current_account()  # type: ignore[assignment]
     sessions = db.session.scalars(
         sa.select(Session)
@@ -87,7 +81,7 @@ def _form_for(session: Session) -> RecordForm:
 @bp.route("/meetings/<slug>/records/<ref>", methods=["GET", "POST"])
 @allow(RECORD_KEEPER)
 def edit(slug: str, ref: str) -> ResponseReturnValue:
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     session = service.find_session(meeting, ref)
     if session is None:  # pragma: no cover - the access rule answered 404 already
         abort(404)

@@ -24,7 +24,7 @@ from ..accounts.permissions import (
     SIGNED_IN,
     allow,
     current_account,
-    meeting_from,
+    meeting_or_404,
 )
 from ..extensions import db, limiter
 from ..models import Meeting, Participant, ParticipantRole, RegistrationStatus
@@ -34,18 +34,11 @@ from .forms import ROLE_LABELS, STATUS_LABELS, OwnDetailsForm, RegistrationForm
 bp = Blueprint("registration", __name__)
 
 
-def _meeting(slug: str) -> Meeting:
-    meeting = meeting_from({"slug": slug})
-    if meeting is None:
-        abort(404)
-    return meeting
-
-
 @bp.route("/meetings/<slug>/register", methods=["GET", "POST"])
 @allow(PUBLIC)
 @limiter.limit("60 per hour", methods=["POST"])
 def register(slug: str) -> ResponseReturnValue:
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     form = RegistrationForm()
     form.set_organisations(service.organisation_choices(meeting))
     is_open = service.registration_open(meeting)
@@ -93,7 +86,7 @@ def register(slug: str) -> ResponseReturnValue:
 @bp.get("/meetings/<slug>/register/done")
 @allow(PUBLIC)
 def registered(slug: str) -> ResponseReturnValue:
-    return render_template("registration/registered.html", meeting=_meeting(slug))
+    return render_template("registration/registered.html", meeting=meeting_or_404(slug))
 
 
 def _status_sentence(person: Participant) -> str:
@@ -183,7 +176,7 @@ def cancel_own(participant_id: int) -> ResponseReturnValue:
 @bp.get("/meetings/<slug>/manage/")
 @allow(ORGANISER)
 def overview(slug: str) -> ResponseReturnValue:
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     return render_template(
         "registration/overview.html",
         meeting=meeting,
@@ -197,7 +190,7 @@ def overview(slug: str) -> ResponseReturnValue:
 @bp.post("/meetings/<slug>/manage/registrations/<ref>/<any(approve, decline, cancel):action>")
 @allow(ORGANISER)
 def decide(slug: str, ref: str, action: str) -> ResponseReturnValue:
-    meeting = _meeting(slug)
+    meeting = meeting_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     person = service.find_registration(meeting, ref)

@@ -26,7 +26,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..accounts.permissions import ORGANISER, PUBLIC, allow, current_account, meeting_from
+from ..accounts.permissions import (
+    ORGANISER,
+    PUBLIC,
+    allow,
+    current_account,
+    meeting_or_404,
+)
 from ..extensions import db
 from ..models import Meeting, ReportKind, ReportVersion
 from . import jobs, publish, render
@@ -98,8 +104,7 @@ def download(slug: str, name: str) -> Response:
 @bp.route("/meetings/<slug>/manage/reports", methods=["GET", "POST"])
 @allow(ORGANISER)
 def manage(slug: str) -> ResponseReturnValue:
-    meeting = meeting_from({"slug": slug})
-    assert meeting is not None  # the rule found it
+    meeting = meeting_or_404(slug)
     form = PublishForm()
     if form.validate_on_submit():
         kind = ReportKind(form.kind.data)
@@ -124,8 +129,7 @@ def manage(slug: str) -> ResponseReturnValue:
 @bp.get("/meetings/<slug>/manage/reports/preview/<kind>.pdf")
 @allow(ORGANISER)
 def preview(slug: str, kind: str) -> Response:
-    meeting = meeting_from({"slug": slug})
-    assert meeting is not None  # the rule found it
+    meeting = meeting_or_404(slug)
     lang = request.args.get("lang", "en")
     try:
         report_kind = ReportKind(kind)
