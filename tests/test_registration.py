@@ -409,3 +409,27 @@ def test_nobody_manages_someone_elses_registration(client):
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(Participant, other.id).status is RegistrationStatus.APPROVED
+
+
+def test_people_are_told_when_their_status_changes(app, client, organiser_api):
+    import email as email_parser
+
+    refs = [
+        client.post(URL, json=person(n), headers=organiser_api).get_json()["ref"] for n in range(2)
+    ]
+    for ref in refs:
+        client.post(f"{URL}/{ref}/approve", headers=organiser_api)  # approved, then waitlisted
+    client.post(f"{URL}/{refs[0]}/cancel", headers=organiser_api)  # promotes the second
+
+    def told(address: str) -> list[str]:
+        bodies = []
+        for path in Path(app.config["OUTBOX_DIR"]).glob("*.eml"):
+            message = email_parser.message_from_bytes(path.read_bytes())
+            if message["To"] == address:
+                bodies.append(message.get_payload(decode=True).decode())
+        return bodies
+
+    second = told("person1@example.org")
+    assert any("on the waiting list" in body for body in second)
+    assert any("Your registration is approved." in body for body in second)
+    assert any("Your registration is cancelled." in body for body in told("person0@example.org"))

@@ -27,6 +27,7 @@ from ..interchange.exporter import participant_document, session_document
 from ..interchange.validate import check_registration
 from ..models import RegistrationStatus
 from ..records import service as records
+from ..registration import notices
 from ..registration import service as registration
 from .body import json_body
 from .errors import ApiError, error_response
@@ -146,6 +147,7 @@ def create_registration(slug: str) -> Response:
     except registration.RegistrationError as exc:
         raise ApiError(422, str(exc), exc.fields) from exc
     db.session.commit()
+    notices.confirm_registration(person)
     response = jsonify(participant_document(person))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_registration", slug=slug, ref=person.ref)
@@ -166,10 +168,11 @@ def get_registration(slug: str, ref: str) -> Response:
 def change_registration(slug: str, ref: str, action: str) -> Response:
     meeting, person = _registration(slug, ref)
     try:
-        registration.change(meeting, person, action)
+        changed = registration.change(meeting, person, action)
     except registration.InvalidTransition as exc:
         raise ApiError(409, str(exc)) from exc
     db.session.commit()
+    notices.tell_status(changed)
     return jsonify(participant_document(person))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -15,7 +14,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import mail
 from ..accounts import service as accounts
 from ..accounts.forms import ConfirmForm
 from ..accounts.permissions import (
@@ -27,8 +25,8 @@ from ..accounts.permissions import (
     meeting_or_404,
 )
 from ..extensions import db, limiter
-from ..models import Meeting, Participant, ParticipantRole, RegistrationStatus
-from . import service
+from ..models import Participant, ParticipantRole
+from . import notices, service
 from .forms import ROLE_LABELS, STATUS_LABELS, OwnDetailsForm, RegistrationForm
 
 bp = Blueprint("registration", __name__)
@@ -74,8 +72,8 @@ def register(slug: str) -> ResponseReturnValue:
                     form[name].errors = [*form[name].errors, message]
         else:
             db.session.commit()
-            _confirm_by_mail(meeting, person)
-            flash(_status_sentence(person), "success")
+            notices.confirm_registration(person)
+            flash(notices.status_sentence(person), "success")
             return redirect(url_for("registration.registered", slug=slug), code=303)
     status = 400 if form.is_submitted() else 200
     return render_template(
@@ -87,37 +85,6 @@ def register(slug: str) -> ResponseReturnValue:
 @allow(PUBLIC)
 def registered(slug: str) -> ResponseReturnValue:
     return render_template("registration/registered.html", meeting=meeting_or_404(slug))
-
-
-def _status_sentence(person: Participant) -> str:
-    if person.status is RegistrationStatus.APPROVED:
-        return _("Your registration is approved.")
-    if person.status is RegistrationStatus.WAITLISTED:
-        return _(
-            "The places for your organisation or the meeting are taken: you are on the "
-            "waiting list, and will be told if a place becomes free."
-        )
-    return _("Your registration is received: the organisers will confirm it.")
-
-
-def _confirm_by_mail(meeting: Meeting, person: Participant) -> None:
-    name = f"{person.given_name} {person.family_name}"
-    base = current_app.config["BASE_URL"]
-    body = _(
-        "Dear %(name)s,\n\nThank you for registering for %(meeting)s.\n\n%(status)s\n\n"
-        "Your reference: %(ref)s\n\n"
-        "To follow or change your registration, sign in at %(account)s with this e-mail "
-        "address. If you have no password yet, choose one at %(password)s.",
-        name=name,
-        meeting=meeting.title,
-        status=_status_sentence(person),
-        account=f"{base}/account",
-        password=f"{base}/password/forgot",
-        ref=person.ref,
-    )
-    mail.send(
-        mail.compose(person.email, _("Registration: %(meeting)s", meeting=meeting.title), body)
-    )
 
 
 # -- participants: their own registrations ----------------------------------------------------
@@ -163,12 +130,13 @@ def cancel_own(participant_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        service.change(person.meeting, person, "cancel")
+        changed = service.change(person.meeting, person, "cancel", by_participant=True)
     except service.InvalidTransition as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
+        notices.tell_status([p for p in changed if p is not person])
         flash(_("Your registration is cancelled."), "info")
     return redirect(url_for("accounts.account"), code=303)
 
@@ -197,12 +165,13 @@ def decide(slug: str, ref: str, action: str) -> ResponseReturnValue:
     if person is None:
         abort(404)
     try:
-        service.change(meeting, person, action)
+        changed = service.change(meeting, person, action)
     except service.InvalidTransition as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
+        notices.tell_status(changed)
         flash(
             _("%(name)s: %(status)s.", name=person.full_name, status=STATUS_LABELS[person.status]),
             "success",

@@ -267,8 +267,14 @@ def find_registration(meeting: Meeting, ref: str) -> Participant | None:
     )
 
 
-def change(meeting: Meeting, person: Participant, action: str) -> Participant:
-    """approve, decline or cancel a registration; freed places go to the waiting list."""
+def change(
+    meeting: Meeting, person: Participant, action: str, *, by_participant: bool = False
+) -> list[Participant]:
+    """approve, decline or cancel a registration; freed places go to the waiting list.
+
+    Returns every registration whose status changed (this one, and any promoted), so that
+    the caller can tell them once the change is committed.
+    """
     if action not in TRANSITIONS:
         raise InvalidTransition(_("Unknown action."))
     _lock(meeting)
@@ -281,19 +287,22 @@ def change(meeting: Meeting, person: Participant, action: str) -> Participant:
         }
         raise InvalidTransition(messages[action] % {"status": STATUS_LABELS[person.status]})
     was_approved = person.status is APPROVED
+    before = person.status
+    promoted: list[Participant] = []
+    by = "the participant" if by_participant else "an organiser"
     if action == "approve":
         if not was_approved:
-            _approve_or_wait(meeting, person, "approved by an organiser")
+            _approve_or_wait(meeting, person, f"approved by {by}")
     else:
         target = (
             RegistrationStatus.DECLINED if action == "decline" else RegistrationStatus.CANCELLED
         )
-        _set_status(person, target, f"{_past(action)} by an organiser")
+        _set_status(person, target, f"{_past(action)} by {by}")
         if was_approved:
             db.session.flush()
-            _promote_waiting(meeting)
+            promoted = _promote_waiting(meeting)
     db.session.flush()
-    return person
+    return ([person] if person.status is not before else []) + promoted
 
 
 def _past(action: str) -> str:
