@@ -91,3 +91,16 @@ def test_bulk_statements_raise_the_content_version_of_their_meeting_only(demo_me
     after = dict(db.session.execute(sa.select(Meeting.slug, Meeting.content_version)).all())
     assert after[DEMO_SLUG] > versions[DEMO_SLUG]
     assert after["another-meeting"] == versions["another-meeting"]
+
+
+def test_the_cache_is_bounded_by_size_and_count():
+    from eventapp.public.pagecache import PageCache
+
+    cache = PageCache(max_pages=3, max_bytes=1000)
+    for n in range(5):
+        cache.get(("page", n), lambda: "x" * 100)
+    assert cache.get(("page", 4), lambda: "new")[0] == b"x" * 100  # still kept
+    assert cache.get(("page", 0), lambda: "again")[0] == b"again"  # evicted: oldest first
+    cache.get(("big",), lambda: "y" * 900)
+    # Over the byte budget: older pages go until it fits again.
+    assert cache.get(("page", 4), lambda: "gone")[0] == b"gone"

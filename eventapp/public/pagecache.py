@@ -20,13 +20,17 @@ from flask_login import current_user
 from ..models import Meeting
 
 MAX_PAGES = 512
+# A printable agenda can weigh a megabyte: the cache is bounded by size as well as by count.
+MAX_BYTES = 64 * 1024 * 1024
 
 
 class PageCache:
-    def __init__(self, max_pages: int = MAX_PAGES):
+    def __init__(self, max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES):
         self._pages: OrderedDict[tuple[object, ...], tuple[bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_pages = max_pages
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self.renders = 0  # how many pages were rendered rather than served: for tests and bench
 
     def get(self, key: tuple[object, ...], render: Callable[[], str | bytes]) -> tuple[bytes, str]:
@@ -39,14 +43,18 @@ class PageCache:
         etag = hashlib.sha256(repr(key).encode() + body).hexdigest()[:32]
         with self._lock:
             self.renders += 1
-            self._pages[key] = (body, etag)
-            while len(self._pages) > self.max_pages:
-                self._pages.popitem(last=False)
+            if key not in self._pages:
+                self._pages[key] = (body, etag)
+                self._bytes += len(body)
+            while len(self._pages) > self.max_pages or self._bytes > self.max_bytes:
+                _, (old, _) = self._pages.popitem(last=False)
+                self._bytes -= len(old)
         return body, etag
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._bytes = 0
 
 
 pages = PageCache()
