@@ -433,3 +433,18 @@ def test_people_are_told_when_their_status_changes(app, client, organiser_api):
     assert any("on the waiting list" in body for body in second)
     assert any("Your registration is approved." in body for body in second)
     assert any("Your registration is cancelled." in body for body in told("person0@example.org"))
+
+
+def test_the_meeting_home_invites_to_register_while_registration_is_open(client):
+    from datetime import UTC, datetime, timedelta
+
+    from eventapp.models import Meeting
+
+    open_meeting()
+    home = f"/meetings/{DEMO_SLUG}/"
+    assert f'href="{REGISTER}"' in client.get(home).get_data(as_text=True)
+    meeting = db.session.scalar(sa.select(Meeting))
+    meeting.registration_opens = datetime.now(UTC) + timedelta(days=3)
+    db.session.commit()
+    page = client.get(home).get_data(as_text=True)
+    assert f'href="{REGISTER}"' not in page and "Registration opens on" in page

@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from ..accounts.permissions import PUBLIC, allow
 from ..extensions import db
 from ..models import Meeting
+from ..registration.service import registration_state
 from . import pagecache, service
 
 bp = Blueprint("public", __name__)
@@ -47,9 +48,10 @@ def index():  # type: ignore[no-untyped-def]
 def meeting_home(slug: str):  # type: ignore[no-untyped-def]
     meeting = _meeting_or_404(slug)
     locale = _locale()
+    # Whether registration is open changes with the clock, not the content: part of the key.
     return pagecache.serve(
         meeting,
-        "home",
+        f"home-{registration_state(meeting)}",
         locale,
         lambda: render_template(
             "public/meeting.html", meeting=service.summary(meeting, locale), page="home"

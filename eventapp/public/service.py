@@ -28,7 +28,7 @@ from ..models import (
     SessionKind,
     SessionPerson,
 )
-from ..registration.service import listed_by_kind
+from ..registration.service import listed_by_kind, registration_state
 
 SESSION_KIND_LABELS = {
     SessionKind.PLENARY: _l("Plenary"),
@@ -110,6 +110,7 @@ class MeetingSummary:
     agenda_published: bool
     registration_opens: datetime | None
     registration_closes: datetime | None
+    registration_state: str
     reports: list[ReportLink] = field(default_factory=list)
 
 
@@ -286,6 +287,7 @@ def summary(meeting: Meeting, locale: str) -> MeetingSummary:
         agenda_published=meeting.agenda_published_at is not None,
         registration_opens=meeting.registration_opens,
         registration_closes=meeting.registration_closes,
+        registration_state=registration_state(meeting),
         reports=_reports(meeting),
     )
 

@@ -92,6 +92,14 @@ class RegistrationRequest:
     list_consent: bool | None = None
 
 
+def registration_state(meeting: Meeting, at: datetime | None = None) -> str:
+    """ "not-yet", "open" or "closed", by the clock and the meeting's registration period."""
+    at = at or utcnow()
+    if meeting.registration_opens and at < meeting.registration_opens:
+        return "not-yet"
+    return "open" if registration_open(meeting, at) else "closed"
+
+
 def registration_open(meeting: Meeting, at: datetime | None = None) -> bool:
     at = at or utcnow()
     if meeting.registration_opens and at < meeting.registration_opens:
