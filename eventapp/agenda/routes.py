@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..accounts.permissions import PUBLIC, allow
+from ..accounts.permissions import ORGANISER, PUBLIC, allow, meeting_or_404
+from ..extensions import db
 from ..models import Meeting
 from ..public.pagecache import cached_response
-from . import ical, schedule, service
+from ..registration.service import participant_choices
+from . import ical, schedule, service, sessions
+from .forms import KIND_LABELS, SessionForm
 
 bp = Blueprint("agenda", __name__)
 
@@ -97,3 +102,44 @@ def printable(slug: str) -> Response:
         "application/pdf",
         f"{slug}-agenda-{lang}.pdf",
     )
+
+
+# -- organisers: the agenda as it stands, and adding to it --------------------------------------
+
+
+@bp.route("/meetings/<slug>/manage/agenda", methods=["GET", "POST"])
+@allow(ORGANISER)
+def manage(slug: str) -> ResponseReturnValue:
+    meeting = meeting_or_404(slug)
+    form = SessionForm()
+    rooms = [(r.ref, r.name) for r in meeting.rooms]
+    form.set_choices(rooms, participant_choices(meeting, approved_only=True))
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            session, warnings = sessions.create_session(meeting, form.document())
+        except sessions.SessionProblems as exc:
+            db.session.rollback()
+            problems = [f"{p.path}: {p.message}" for p in exc.problems]
+        except sessions.SessionConflicts as exc:
+            db.session.rollback()
+            problems = [c.message for c in exc.conflicts]
+        else:
+            db.session.commit()
+            flash(_("Session %(ref)s is on the agenda.", ref=session.ref), "success")
+            for warning in warnings:
+                flash(warning.message, "error")
+            return redirect(url_for("agenda.manage", slug=slug), code=303)
+        status = 409
+    elif form.is_submitted():
+        status = 400
+    items = sorted(meeting.sessions, key=lambda s: (s.start_local, s.id))
+    return render_template(
+        "agenda/manage.html",
+        meeting=meeting,
+        form=form,
+        items=items,
+        problems=problems,
+        kind_labels={k.value: v for k, v in KIND_LABELS.items()},
+    ), status

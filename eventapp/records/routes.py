@@ -20,7 +20,8 @@ from ..accounts.permissions import (
     meeting_or_404,
 )
 from ..extensions import db
-from ..models import Meeting, Participant, Session, User
+from ..models import Meeting, Session, User
+from ..registration.service import participant_choices
 from . import service
 from .forms import BLANK_OUTCOMES, RecordForm
 
@@ -47,15 +48,7 @@ def _choices(meeting: Meeting) -> tuple[list[tuple[str, str]], list[tuple[str, s
     organisations = sorted(
         ((d.ref, d.display_name) for d in meeting.delegations), key=lambda c: c[1].casefold()
     )
-    people = [
-        (p.ref, f"{p.given_name} {p.family_name} ({p.delegation.acronym or p.delegation.name})")
-        for p in db.session.scalars(
-            sa.select(Participant)
-            .where(Participant.meeting_id == meeting.id)
-            .options(selectinload(Participant.delegation))
-            .order_by(Participant.family_name, Participant.given_name)
-        )
-    ]
+    people = participant_choices(meeting)
     return organisations, people
 
 

@@ -465,3 +465,19 @@ def update_own_details(
         target=f"{person.ref} ({person.email})",
         details={"list_consent": list_consent},
     )
+
+
+def participant_choices(meeting: Meeting, *, approved_only: bool = False) -> list[tuple[str, str]]:
+    """The meeting's participants as (ref, "Given Family (ORG)") by family name, for forms."""
+    query = (
+        sa.select(Participant)
+        .where(Participant.meeting_id == meeting.id)
+        .options(selectinload(Participant.delegation))
+        .order_by(Participant.family_name, Participant.given_name, Participant.id)
+    )
+    if approved_only:
+        query = query.where(Participant.status == APPROVED)
+    return [
+        (p.ref, f"{p.given_name} {p.family_name} ({p.delegation.acronym or p.delegation.name})")
+        for p in db.session.scalars(query)
+    ]

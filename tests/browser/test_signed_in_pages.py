@@ -51,6 +51,9 @@ def test_organiser_pages_pass_axe(page, live_server, axe_script):
         f"/meetings/{DEMO_SLUG}/manage/",
         f"/meetings/{DEMO_SLUG}/manage/team",
         f"/meetings/{DEMO_SLUG}/manage/log",
+        f"/meetings/{DEMO_SLUG}/manage/agenda",
+        f"/meetings/{DEMO_SLUG}/manage/reports",
+        f"/meetings/{DEMO_SLUG}/records",
     ):
         response = page.goto(live_server + path)
         assert response is not None and response.status == 200, path

@@ -1,0 +1,64 @@
+"""Organisers add sessions to the agenda in the browser; conflicts are shown, not stored."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from eventapp.extensions import db
+from eventapp.models import Session
+from tests.conftest import DEMO_SLUG, csrf_token, make_account, sign_in
+
+MANAGE = f"/meetings/{DEMO_SLUG}/manage/agenda"
+
+
+def session_form(client, **fields):  # type: ignore[no-untyped-def]
+    data = {
+        "csrf_token": csrf_token(client, MANAGE),
+        "ref": "s-side",
+        "title": "Side event: forensics",
+        "kind": "side_event",
+        "start": "2013-03-05T12:45",
+        "end": "2013-03-05T13:45",
+        "room": "room-b",
+        "public": "y",
+        "chairs": ["p-interpol"],
+        "speakers": ["p-traffic", "p-wco"],
+        "rapporteur": "rapp-1",
+    }
+    data.update(fields)
+    return data
+
+
+def test_organiser_sees_every_session_and_adds_one(client, demo_meeting):
+    make_account("org@example.org", "organiser", meeting=demo_meeting)
+    sign_in(client, "org@example.org")
+    page = client.get(MANAGE).get_data(as_text=True)
+    assert "Closed session of heads of networks" in page
+    response = client.post(MANAGE, data=session_form(client))
+    assert response.status_code == 303
+    db.session.expire_all()
+    added = db.session.scalar(sa.select(Session).where(Session.ref == "s-side"))
+    assert added.room.ref == "room-b"
+    assert [p.ref for p in added.speakers] == ["p-traffic", "p-wco"]
+    assert added.rapporteur.ref == "rapp-1"
+    assert "Side event: forensics" in client.get(f"/meetings/{DEMO_SLUG}/agenda").get_data(
+        as_text=True
+    )
+
+
+def test_a_taken_room_is_shown_and_nothing_is_stored(client, demo_meeting):
+    make_account("org@example.org", "organiser", meeting=demo_meeting)
+    sign_in(client, "org@example.org")
+    data = session_form(client, start="2013-03-05T09:00", end="2013-03-05T09:45", room="plenary")
+    response = client.post(MANAGE, data=data)
+    assert response.status_code == 409
+    assert "is booked" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Session.id).where(Session.ref == "s-side")) is None
+
+
+def test_bad_input_is_a_form_error(client, demo_meeting):
+    make_account("org@example.org", "organiser", meeting=demo_meeting)
+    sign_in(client, "org@example.org")
+    response = client.post(MANAGE, data=session_form(client, ref="no spaces allowed", title=""))
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
