@@ -23,7 +23,9 @@ from ..interchange.validate import (
     record_problems,
     session_time_problems,
 )
+from ..locking import lock_meeting
 from ..models import (
+    Delegation,
     Meeting,
     Participant,
     Room,
@@ -115,15 +117,13 @@ def create_session(meeting: Meeting, data: Any) -> tuple[Session, list[Conflict]
     problems = check_item("session", data)
     if problems:
         raise SessionProblems(problems)
+    # Everything below is read under the meeting's lock: two requests for the same room and
+    # time cannot both find it free, and a replacement of the meeting cannot come between.
+    lock_meeting(meeting)
     tz = localtime.zone(meeting.timezone)
-    rooms = {r.ref: r for r in meeting.rooms}
-    people = {
-        p.ref: p
-        for p in db.session.scalars(
-            sa.select(Participant).where(Participant.meeting_id == meeting.id)
-        )
-    }
-    delegations = {d.ref: d for d in meeting.delegations}
+    rooms = _by_ref(meeting, Room)
+    people = _by_ref(meeting, Participant)
+    delegations = _by_ref(meeting, Delegation)
     problems = list(_meaning(meeting, data, tz, rooms, people, delegations))
     if problems:
         raise SessionProblems(problems)
@@ -149,6 +149,16 @@ def create_session(meeting: Meeting, data: Any) -> tuple[Session, list[Conflict]
     db.session.flush()
     audit.log("session.created", meeting=meeting, target=f"{session.ref} ({session.title})")
     return session, [c for c in clashes if c.kind != "room"]
+
+
+def _by_ref(meeting: Meeting, model: Any) -> dict[str, Any]:
+    """The meeting's rows of a kind as they stand now (not as an earlier read cached them)."""
+    rows = db.session.scalars(
+        sa.select(model)
+        .where(model.meeting_id == meeting.id)
+        .execution_options(populate_existing=True)
+    )
+    return {row.ref: row for row in rows}
 
 
 def _meaning(

@@ -265,5 +265,7 @@ def put_record(slug: str, ref: str) -> Response:
         raise ApiError(409, str(exc)) from exc
     except records.NotAllowed as exc:
         raise ApiError(403, str(exc)) from exc
+    except records.SessionGone as exc:
+        raise ApiError(404, str(exc)) from exc
     db.session.commit()
     return _record_response(session)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from .. import audit, localtime
 from ..extensions import db
+from ..locking import lock_meeting
 from ..models import (
     Approval,
     Delegation,
@@ -63,6 +64,8 @@ def import_meeting(doc: Any, *, replace: bool = False) -> ImportResult:
     if existing is not None and not replace:
         raise SlugTaken(data["slug"])
     if existing is not None:
+        # First the meeting's lock, as every writer of a meeting takes it (eventapp/locking.py).
+        lock_meeting(existing)
         _clear(existing)
         meeting = existing
     else:

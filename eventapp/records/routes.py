@@ -109,6 +109,10 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
             except service.NotAllowed as exc:
                 db.session.rollback()
                 problems = [str(exc)]
+            except service.SessionGone as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                return redirect(url_for("records.index", slug=slug), code=303)
             else:
                 db.session.commit()
                 flash(_("The record is saved."), "success")

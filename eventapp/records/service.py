@@ -20,6 +20,7 @@ from ..extensions import db
 from ..interchange.exporter import record_document
 from ..interchange.importer import build_record
 from ..interchange.validate import Problem, check_item, record_problems
+from ..locking import lock_meeting
 from ..models import Meeting, Participant, RecordStatus, Session, User
 
 BLANK = {"status": RecordStatus.DRAFT.value, "outcomes": []}
@@ -77,15 +78,26 @@ def etag(session: Session) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def _lock(session: Session) -> None:
-    """Serialise writers of one session's record (row lock on PostgreSQL, write lock on SQLite)."""
-    # Core, not ORM: a lock is not a change of the meeting's content (see models/content.py).
-    db.session.connection().execute(
-        sa.update(Session.__table__)
-        .where(Session.__table__.c.id == session.id)
-        .values(id=session.id)
+class SessionGone(LookupError):
+    """The session was removed (by a replacement of the meeting) while the writer waited."""
+
+
+def _locked(meeting: Meeting, session: Session) -> Session:
+    """The session as it stands once its meeting is locked: writers of a record queue here.
+
+    The meeting's lock, not the session's: every writer of a meeting locks it first, so a
+    record written while the whole meeting is replaced waits instead of deadlocking.
+    """
+    lock_meeting(meeting)
+    current = db.session.scalar(
+        sa.select(Session).where(Session.id == session.id).execution_options(populate_existing=True)
     )
-    db.session.refresh(session)
+    if current is None:
+        if find_session(meeting, session.ref) is not None:
+            # Replaced with the whole meeting: the record the writer read is not this one.
+            raise RecordChanged("the record changed since you read it: read it again")
+        raise SessionGone(_("This session is no longer on the agenda."))
+    return current
 
 
 def replace(
@@ -102,6 +114,7 @@ def replace(
     """
     problems = check_item("record", data)
     if not problems:
+        session = _locked(meeting, session)
         delegations = {d.ref: d for d in meeting.delegations}
         people = {
             p.ref: p
@@ -112,7 +125,6 @@ def replace(
         problems = record_problems("$", data, delegations, people)
     if problems:
         raise RecordProblems(problems)
-    _lock(session)
     if not read_current(etag(session)):
         raise RecordChanged("the record changed since you read it: read it again")
     status = RecordStatus(data["status"])

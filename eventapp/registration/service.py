@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
+from ..locking import lock_meeting
 from ..models import (
     KIND_ORDER,
     Approval,
@@ -108,17 +109,8 @@ def registration_open(meeting: Meeting, at: datetime | None = None) -> bool:
 
 
 def _lock(meeting: Meeting) -> None:
-    """Serialise changes of who is approved for one meeting.
-
-    An UPDATE takes PostgreSQL's row lock and SQLite's write lock alike; being the first write
-    of the transaction, it waits for any other writer instead of racing it.
-    """
-    # Core, not ORM: a lock is not a change of the meeting's content (see models/content.py).
-    db.session.connection().execute(
-        sa.update(Meeting.__table__)
-        .where(Meeting.__table__.c.id == meeting.id)
-        .values(id=meeting.id)
-    )
+    """Serialise changes of who is approved for one meeting (see eventapp/locking.py)."""
+    lock_meeting(meeting)
 
 
 def _approved_counts(meeting: Meeting) -> tuple[int, dict[int, int]]:
@@ -205,6 +197,9 @@ def register(
     """
     if not by_organiser and not registration_open(meeting):
         raise RegistrationClosed(_("Registration for this meeting is closed."))
+    # Locked before anything is read: a replacement of the meeting cannot delete the
+    # organisation between the check and the insert.
+    _lock(meeting)
     problems: dict[str, str] = {}
     delegation = db.session.scalar(
         sa.select(Delegation).where(
@@ -225,7 +220,6 @@ def register(
             problems[field] = _("This field is required.")
     if problems:
         raise RegistrationError(_("The registration has problems."), problems)
-    _lock(meeting)
     taken = db.session.scalar(
         sa.select(Participant.id).where(
             Participant.meeting_id == meeting.id, Participant.email_key == email.casefold()
