@@ -189,3 +189,19 @@ def test_registrations_racing_a_replacement_are_stored_or_refused_never_500(app)
         .where(Participant.given_name == "Racing", Participant.meeting_id != meeting.id)
     )
     assert orphans == 0
+
+
+def test_the_same_new_meeting_created_at_once_is_one_meeting_and_409s(app):
+    from eventapp.models import Meeting
+
+    make_account("admin@example.org", "admin")
+    headers = bearer("admin@example.org")
+    document = demo_document()
+    jobs = [
+        (lambda c: c.post("/api/v1/meetings", json=document, headers=headers).status_code)
+        for _ in range(4)
+    ]
+    codes = sorted(at_once(app, jobs))
+    assert codes == [201, 409, 409, 409], codes
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 1
