@@ -104,3 +104,60 @@ def test_the_cache_is_bounded_by_size_and_count():
     cache.get(("big",), lambda: "y" * 900)
     # Over the byte budget: older pages go until it fits again.
     assert cache.get(("page", 4), lambda: "gone")[0] == b"gone"
+
+
+AGENDA = f"/meetings/{DEMO_SLUG}/agenda"
+PUBLIC_URLS = (
+    f"/meetings/{DEMO_SLUG}/",
+    AGENDA,
+    PARTICIPANTS,
+    f"/meetings/{DEMO_SLUG}/agenda.ics",
+    f"/meetings/{DEMO_SLUG}/schedule.json",
+)
+
+
+def etags(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {url: client.get(url).headers["ETag"] for url in PUBLIC_URLS}
+
+
+def test_changes_the_public_cannot_see_keep_every_public_etag(client, demo_meeting):
+    from eventapp.models import Record, RecordStatus, Session
+    from eventapp.registration.service import RegistrationRequest, register
+
+    before = etags(client)
+    start = version()
+    # The draft record of a closed session...
+    closed = db.session.scalar(sa.select(Session).where(Session.ref == "s-closed"))
+    if closed.record is None:
+        closed.record = Record(status=RecordStatus.DRAFT, summary="Confidential notes")
+    else:
+        closed.record.summary = "Confidential notes, amended"
+        closed.record.status = RecordStatus.DRAFT
+    db.session.commit()
+    # ...and a pending registration.
+    register(
+        demo_meeting,
+        RegistrationRequest(
+            organisation="th", given_name="Nobody", family_name="Yet", email="n@example.org"
+        ),
+        by_organiser=True,
+    )
+    db.session.commit()
+    assert version() == start
+    assert etags(client) == before
+
+
+def test_a_change_the_public_sees_changes_the_etag_of_the_page_that_shows_it(
+    client, demo_meeting
+):
+    from eventapp.models import Session
+
+    before = etags(client)
+    opening = db.session.scalar(sa.select(Session).where(Session.ref == "s-open"))
+    opening.title = "Opening of the meeting, as amended"
+    db.session.commit()
+    after = etags(client)
+    assert after[AGENDA] != before[AGENDA]
+    assert "as amended" in client.get(AGENDA).get_data(as_text=True)
+    # The participants page shows no session: it renders the same and keeps its ETag.
+    assert after[PARTICIPANTS] == before[PARTICIPANTS]

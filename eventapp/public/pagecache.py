@@ -1,8 +1,8 @@
 """Rendered public pages and exports, kept while the meeting's content stays the same.
 
 Public pages, calendars and schedules are read far more than meetings change. Each is keyed by
-the meeting's content_version (raised by every change, see models/content.py), its name and
-its language, so a change is never served stale, and several workers agree without talking
+the meeting's content_version (raised by every change the public could see, see
+models/content.py), its name and its language, so a change is never served stale, and several workers agree without talking
 to each other. Pages are served from it only to anonymous visits without pending messages:
 nothing personal is cached.
 """
@@ -40,7 +40,8 @@ class PageCache:
                 return self._pages[key]
         rendered = render()
         body = rendered.encode() if isinstance(rendered, str) else rendered
-        etag = hashlib.sha256(repr(key).encode() + body).hexdigest()[:32]
+        # From the bytes alone: a new version that renders the same keeps its ETag.
+        etag = hashlib.sha256(body).hexdigest()[:32]
         with self._lock:
             self.renders += 1
             if key not in self._pages:
