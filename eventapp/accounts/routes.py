@@ -23,6 +23,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import audit
 from ..extensions import csrf, db, limiter
+from ..mailbox import mailbox_key
 from ..models import AccountRole, Meeting, Participant, User
 from . import forms, service
 from .permissions import (
@@ -42,9 +43,8 @@ bp = Blueprint("accounts", __name__)
 
 
 def _account_key() -> str:
-    """Failed sign-ins are counted per account named in the form, whoever tries it."""
-    email = (request.form.get("email") or "").strip().casefold()
-    return f"account:{email}"
+    """Failed sign-ins are counted per mailbox named in the form, whoever tries it."""
+    return f"account:{mailbox_key(request.form.get('email') or '')}"
 
 
 def _failed(response: Response) -> bool:

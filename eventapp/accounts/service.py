@@ -13,9 +13,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..extensions import db
+from ..mailbox import mailbox_key
 from ..models import AccountRole, ApiToken, Meeting, MeetingRole, User
 from ..models.types import utcnow
 
@@ -44,12 +46,19 @@ class AccountError(ValueError):
     """A request about accounts that cannot be carried out; the message says why."""
 
 
-def email_key(email: str) -> str:
-    return email.strip().casefold()
-
-
 def find_user(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email_key == email_key(email)))
+    """The account of the mailbox this address names, however its case or domain is written."""
+    return db.session.scalar(sa.select(User).where(User.email_key == mailbox_key(email)))
+
+
+def _valid_address(email: str) -> str:
+    """The address as it is kept (normalised), or AccountError saying it is not one."""
+    try:
+        # The same addresses as registration takes, internationalised ones included.
+        found = validate_email(email.strip(), check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise AccountError(_("%(email)s is not a valid e-mail address.", email=email)) from exc
+    return found.normalized
 
 
 def hash_password(password: str) -> str:
@@ -73,10 +82,7 @@ def create_user(
     password: str | None = None,
 ) -> User:
     """A new account; organisers and rapporteurs are appointed to the meeting given."""
-    try:
-        address = validate_email(email.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise AccountError(_("%(email)s is not a valid e-mail address.", email=email)) from exc
+    address = _valid_address(email)
     if find_user(address) is not None:
         raise AccountError(_("An account for %(email)s exists already.", email=address))
     if role in (AccountRole.ORGANISER, AccountRole.RAPPORTEUR) and meeting is None:
@@ -89,7 +95,7 @@ def create_user(
         )
     user = User(
         email=address,
-        email_key=email_key(address),
+        email_key=mailbox_key(address),
         password_hash=hash_password(password) if password else None,
         is_admin=role is AccountRole.ADMIN,
     )
@@ -242,11 +248,32 @@ def dismiss(user: User, meeting: Meeting, role: AccountRole) -> None:
 
 
 def find_or_invite(email: str) -> User:
-    """The account for an address, created without a password if new (they reset it to start)."""
+    """The account for an address, created without a password if new (they reset it to start).
+
+    Safe when the same new address arrives in several requests at once (registering for two
+    meetings, say): the database's unique key decides which insert makes the account, and
+    every request then reads that one.
+    """
     user = find_user(email)
     if user is not None:
         return user
-    return create_user(email, AccountRole.PARTICIPANT)
+    address = _valid_address(email)
+    users = User.__table__
+    values = {"email": address, "email_key": mailbox_key(address), "password_hash": None}
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # ON CONFLICT rather than a SAVEPOINT: pysqlite's savepoints outside a transaction commit.
+    created = db.session.execute(
+        insert(users).values(**values).on_conflict_do_nothing(index_elements=["email_key"])
+    ).rowcount
+    user = find_user(address)
+    if user is None:  # accounts are deactivated, never deleted: not seen in practice
+        raise RuntimeError(f"the account for {address} vanished while it was made")
+    if created:
+        audit.log(
+            "account.created", target=address, details={"role": AccountRole.PARTICIPANT.value}
+        )
+    return user
 
 
 def set_active(user: User, active: bool) -> None:

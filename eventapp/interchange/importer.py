@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from .. import audit, localtime
 from ..extensions import db
 from ..locking import lock_meeting
+from ..mailbox import mailbox_key
 from ..models import (
     Approval,
     Delegation,
@@ -187,7 +188,7 @@ class _Builder:
                 family_name=item["family_name"],
                 position=item.get("position"),
                 email=item["email"],
-                email_key=item["email"].casefold(),
+                email_key=mailbox_key(item["email"]),
                 role=ParticipantRole(item["role"]),
                 status=RegistrationStatus(item["status"]),
                 funded=item.get("funded"),

@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator
 
 from .. import localtime
+from ..mailbox import mailbox_key
 
 FORMAT = "wen-meeting/1"
 # Kosovo's user-assigned code is in common use by international organisations.
@@ -260,7 +261,7 @@ class _Meaning:
                     validate_email(email, check_deliverability=False, allow_smtputf8=True)
                 except EmailNotValidError as exc:
                     self.add(f"{path}.email", f"{email!r} is not a valid e-mail address: {exc}")
-                key = email.casefold()
+                key = mailbox_key(email)
                 if key in emails:
                     self.add(
                         f"{path}.email",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..extensions import db
 from ..locking import lock_meeting
+from ..mailbox import mailbox_key
 from ..models import (
     KIND_ORDER,
     Approval,
@@ -222,7 +223,7 @@ def register(
         raise RegistrationError(_("The registration has problems."), problems)
     taken = db.session.scalar(
         sa.select(Participant.id).where(
-            Participant.meeting_id == meeting.id, Participant.email_key == email.casefold()
+            Participant.meeting_id == meeting.id, Participant.email_key == mailbox_key(email)
         )
     )
     if taken is not None:
@@ -239,7 +240,7 @@ def register(
         family_name=request.family_name.strip(),
         position=request.position or None,
         email=email,
-        email_key=email.casefold(),
+        email_key=mailbox_key(email),
         role=request.role,
         status=RegistrationStatus.PENDING,
         funded=request.funded,
