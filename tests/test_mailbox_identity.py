@@ -255,6 +255,53 @@ def test_one_new_address_registering_for_several_meetings_at_once(app):
     assert db.session.scalars(sa.select(User.email)).all() == ["new.person@example.org"]
 
 
+# -- item 19: the public claims participation roles only ---------------------------------------
+
+
+def test_the_public_form_offers_participation_roles_only(client):
+    open_meeting()
+    html = client.get(REGISTER).get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="role"[^>]*>(.*?)</select>', html, re.S)
+    assert select
+    offered = set(re.findall(r'value="([^"]*)"', select.group(1)))
+    assert offered == {"head_of_delegation", "delegate", "observer", "speaker"}
+
+
+@pytest.mark.parametrize("role", ["chair", "organiser", "rapporteur", "secretariat", "emperor"])
+def test_a_forged_office_role_is_refused_on_the_page_and_stores_nothing(client, role):
+    open_meeting()
+    before = len(participants("%"))
+    response = register(client, email="forger@example.org", role=role)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Choose one of the roles offered" in page
+    assert len(participants("%")) == before
+    assert account_count() == 0
+
+
+def test_head_of_delegation_may_still_be_claimed(client):
+    open_meeting()
+    response = register(client, email="head@example.org", role="head_of_delegation")
+    assert response.status_code == 303
+    assert participants("head@example.org")[0].role.value == "head_of_delegation"
+
+
+def test_organisers_may_still_give_any_role_through_the_api(client):
+    meeting = open_meeting()
+    make_account("org@example.org", "organiser", meeting=meeting)
+    body = {
+        "organisation": "cites",
+        "given_name": "Ivonne",
+        "family_name": "Higuero",
+        "email": "rapporteur@example.org",
+        "role": "rapporteur",
+    }
+    url = f"/api/v1/meetings/{DEMO_SLUG}/registrations"
+    response = client.post(url, json=body, headers=bearer("org@example.org"))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["role"] == "rapporteur"
+
+
 # -- the migration recomputes the stored keys --------------------------------------------------
 
 BEFORE = "22fe98eb5955"

@@ -6,12 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from ..models import ParticipantRole
 from .service import STATUS_LABELS
 
-__all__ = ["ROLE_LABELS", "STATUS_LABELS", "OwnDetailsForm", "RegistrationForm"]
+__all__ = ["PUBLIC_ROLES", "ROLE_LABELS", "STATUS_LABELS", "OwnDetailsForm", "RegistrationForm"]
 
 ROLE_LABELS = {
     ParticipantRole.HEAD_OF_DELEGATION: _l("Head of delegation"),
@@ -23,6 +23,15 @@ ROLE_LABELS = {
     ParticipantRole.ORGANISER: _l("Organiser"),
     ParticipantRole.SECRETARIAT: _l("Secretariat"),
 }
+
+# What a member of the public may say they come as. The meeting's offices (chair, rapporteur,
+# organiser, secretariat) are given by the organisers, through the API or an import.
+PUBLIC_ROLES = (
+    ParticipantRole.HEAD_OF_DELEGATION,
+    ParticipantRole.DELEGATE,
+    ParticipantRole.OBSERVER,
+    ParticipantRole.SPEAKER,
+)
 
 
 class OwnDetailsForm(FlaskForm):
@@ -61,8 +70,16 @@ class RegistrationForm(OwnDetailsForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in PUBLIC_ROLES],
         default=ParticipantRole.DELEGATE.value,
+        # A forged value gets this sentence rather than WTForms' "Not a valid choice".
+        validate_choice=False,
+        validators=[
+            AnyOf(
+                [role.value for role in PUBLIC_ROLES],
+                message=_l("Choose one of the roles offered."),
+            )
+        ],
     )
     funded = BooleanField(_l("I ask for my travel to be funded by the organisers"))
 
