@@ -108,8 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log = work / "gunicorn.log"
         with log.open("wb") as log_file:
             server = subprocess.Popen(
-                [str(VENV_BIN / "gunicorn"), "-w", str(args.workers), "-b", f"{HOST}:{port}"]
-                + ["wsgi:app"],
+                [VENV_BIN / "gunicorn", "-w", str(args.workers), "-b", f"{HOST}:{port}", "wsgi"],
                 cwd=ROOT,
                 env=env,
                 stdout=log_file,
