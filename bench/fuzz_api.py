@@ -36,6 +36,7 @@ from bench.run import reset_postgres  # noqa: E402
 from bench.serve_compare import HOST, VENV_BIN, free_port, stop, wait_ready  # noqa: E402
 
 DEMO = ROOT / "eventapp" / "demo" / "first-global-wen-meeting.json"
+APP = "wsgi:app"
 ACCOUNTS = {"organiser": "organiser@example.org", "admin": "admin@example.org"}
 
 
@@ -108,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log = work / "gunicorn.log"
         with log.open("wb") as log_file:
             server = subprocess.Popen(
-                [VENV_BIN / "gunicorn", "-w", str(args.workers), "-b", f"{HOST}:{port}", "wsgi"],
+                [VENV_BIN / "gunicorn", "-w", str(args.workers), "-b", f"{HOST}:{port}", APP],
                 cwd=ROOT,
                 env=env,
                 stdout=log_file,
