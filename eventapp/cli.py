@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
@@ -121,12 +122,15 @@ def report_render(slug: str, kind: str, lang: str, out: str) -> None:
     except MeetingNotFound as exc:
         fail(str(exc))
     target = Path(out)
-    if target.suffix.lower() in (".html", ".htm"):
-        target.write_text(
-            render.report_html(meeting, ReportKind(kind), lang, preview=True), encoding="utf-8"
-        )
-    else:
-        target.write_bytes(render.report_pdf(meeting, ReportKind(kind), lang, preview=True))
+    try:
+        if target.suffix.lower() in (".html", ".htm"):
+            target.write_text(
+                render.report_html(meeting, ReportKind(kind), lang, preview=True), encoding="utf-8"
+            )
+        else:
+            target.write_bytes(render.report_pdf(meeting, ReportKind(kind), lang, preview=True))
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
     click.echo(str(target))
 
 
@@ -142,7 +146,10 @@ def report_publish(slug: str, kind: str, lang: str) -> None:
         meeting = load_meeting(slug)
     except MeetingNotFound as exc:
         fail(str(exc))
-    version = publish.publish_report(meeting, ReportKind(kind), lang)
+    try:
+        version = publish.publish_report(meeting, ReportKind(kind), lang)
+    except publish.PublishError as exc:
+        fail(f"nothing published: {exc}")
     db.session.commit()
     click.echo(f"version {version.version} sha256 {version.sha256}")
 
@@ -199,6 +206,25 @@ def demo_load() -> None:
         click.echo(f"  {account.email:<24} {account.password:<22} {account.what}")
 
 
+mail_cli = CommandGroup("mail", help="The outbox of e-mail waiting to be delivered.")
+
+
+@mail_cli.command("deliver")
+def mail_deliver() -> None:
+    """Deliver every message that is due (also those that failed before and waited)."""
+    from . import mail
+    from .models import OutboxMessage
+
+    done = mail.deliver_due(limit=None)
+    waiting = db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)))
+    click.echo(
+        f"delivered {done.sent}, queued {done.queued}, failed {done.failed}; "
+        f"{waiting} message(s) still in the outbox"
+    )
+    if done.failed:
+        sys.exit(1)
+
+
 def register_commands(app: Flask) -> None:
-    for group in (meeting_cli, report_cli, user_cli, token_cli, demo_cli):
+    for group in (meeting_cli, report_cli, user_cli, token_cli, demo_cli, mail_cli):
         app.cli.add_command(group)

@@ -56,6 +56,12 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "MAIL_URL": os.environ.get("MAIL_URL") or None,
         "OUTBOX_DIR": instance_path / "outbox",
+        # Seconds an SMTP conversation may take before the message waits for a later delivery.
+        "MAIL_TIMEOUT": 10,
+        # Seconds a SQLite writer waits for another one's lock before the answer is 503.
+        "SQLITE_BUSY_TIMEOUT": 30,
+        # Seconds a client is asked to wait (Retry-After) while the database does not answer.
+        "UNAVAILABLE_RETRY_AFTER": 5,
         "BASE_URL": (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "LANGUAGES": ("en", "fr", "es"),
         "BABEL_DEFAULT_LOCALE": "en",
@@ -69,7 +75,11 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "API_MAX_BODY": 8 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        # Counted in the database, by every worker alike, with or without Redis (attempts.py).
+        "RATELIMIT_STORAGE_URI": "eventapp+db://",
+        "RATELIMIT_STRATEGY": "moving-window",
+        # A count that cannot be read or written lets the request through (it is logged).
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed sign-ins allowed before 429: per account, and per client address.
         "LOGIN_LIMIT_ACCOUNT": "5 per 15 minutes",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -27,21 +29,36 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy whose end of request never raises.
+
+    Closing a session whose connection the database dropped raises; raised in the teardown,
+    it would reach the WSGI server, which answers with its own bare 500 page.
+    """
+
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        try:
+            self.session.remove()
+        except Exception:
+            logging.getLogger(__name__).warning("session not closed cleanly", exc_info=True)
+            self.session.registry.clear()  # the broken session is not reused
+
+
+db = Database(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
-# Storage comes from RATELIMIT_STORAGE_URI: Redis when REDIS_URL is set, so workers share counts.
+# Storage from RATELIMIT_STORAGE_URI: the database (eventapp.attempts); every worker counts alike.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
     # SQLite enforces foreign keys only when asked; WAL lets readers and a writer share the file.
+    # How long a writer waits for the lock is the connection's timeout (SQLITE_BUSY_TIMEOUT).
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

@@ -1,72 +1,356 @@
-"""Outgoing e-mail: SMTP when MAIL_URL is set, else an .eml file in the outbox folder.
+"""Outgoing e-mail through a transactional outbox.
 
-With REDIS_URL set, delivery runs as an RQ job so a request never waits on a mail server.
+send() adds the message to the `outbox` table in the caller's transaction: a change that rolls
+back sends nothing, and a committed one is never lost. After the request (and by
+`flask --app wsgi mail deliver`) the due rows leave: one RQ job each when REDIS_URL is set, else
+delivered here, by SMTP to MAIL_URL or as an .eml file in OUTBOX_DIR. A failure is logged and kept
+on its row (attempts, last error), and the row is tried again later with a growing delay; it
+never fails the request that caused the message.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import smtplib
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from email import policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
-from flask import current_app
+import idna
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .models.outbox import OutboxMessage
+from .models.types import utcnow
+
+logger = logging.getLogger(__name__)
 
 SENDER = "eventapp <no-reply@eventapp.invalid>"
+QUEUE = "mail"
+# A delivery holds its row this long; past it, another delivery may take the row again.
+LEASE = timedelta(minutes=5)
+# An RQ job holds its row longer than all its own retries take.
+QUEUED_LEASE = timedelta(hours=2)
+RQ_RETRIES = [10, 60, 300, 900, 3600]
+# After the n-th failure the row waits BACKOFF * 2**(n-1), at most MAX_BACKOFF.
+BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=6)
+_table = OutboxMessage.__table__
+
+
+class MailNotSent(RuntimeError):
+    """The mail server would not take a message; the message says why."""
+
+
+# -- composing -------------------------------------------------------------------------------
+
+
+def one_line(text: str) -> str:
+    """Header text on one line: CR, LF and the other line breaks become spaces."""
+    text = " ".join(part.strip() for part in text.splitlines())
+    return "".join(ch if ch.isprintable() else " " for ch in text).strip()
+
+
+def envelope_address(address: str) -> tuple[str, bool]:
+    """The address as the envelope carries it, and whether that needs SMTPUTF8.
+
+    A non-ASCII domain is written as its A-label (IDNA), which every server takes; only a
+    non-ASCII local part needs an internationalised (SMTPUTF8) message.
+    """
+    local, at, domain = one_line(address).rpartition("@")
+    if not at:
+        return domain, not domain.isascii()
+    if not domain.isascii():
+        # One IDNA refuses stays UTF-8: a server with SMTPUTF8 may still take it.
+        with contextlib.suppress(idna.IDNAError):
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+    address = f"{local}@{domain}"
+    return address, not address.isascii()
 
 
 def compose(to: str, subject: str, body: str) -> EmailMessage:
     """A plain-text message; headers are set through the API, so nothing in them is injected."""
-    message = EmailMessage()
-    message["From"] = current_app.config.get("MAIL_SENDER", SENDER)
-    message["To"] = to
-    message["Subject"] = subject
+    address, international = envelope_address(to)
+    # SMTPUTF8 writes a UTF-8 address as it is, never as an RFC 2047 word inside the address.
+    message = EmailMessage(policy=policy.SMTPUTF8 if international else policy.default)
+    message["From"] = one_line(current_app.config.get("MAIL_SENDER", SENDER))
+    message["To"] = address
+    message["Subject"] = one_line(subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="eventapp.invalid")
     message.set_content(body)
     return message
 
 
-def send(message: EmailMessage) -> None:
-    """Deliver now, or hand to the queue when there is one."""
-    raw = message.as_bytes()
-    mail_url = current_app.config.get("MAIL_URL")
-    outbox = str(current_app.config["OUTBOX_DIR"])
+# -- queueing in the caller's transaction ------------------------------------------------------
+
+
+def send(message: EmailMessage) -> OutboxMessage:
+    """Store the message in the outbox, in the caller's transaction; it leaves after the commit."""
+    recipient = message["To"].addresses[0].addr_spec
+    # CRLF line ends, as SMTP wants them (servers refuse bare LF); .eml files take them too.
+    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    row = OutboxMessage(recipient=recipient, message=raw, next_attempt_at=utcnow())
+    db.session.add(row)
+    db.session.info.setdefault("outbox", []).append(row)
+    if has_request_context():
+        g.mail_waiting = True
+    return row
+
+
+def after_request() -> bool:
+    """Called once the view is done: True when this request left mail to deliver.
+
+    A message added after the view's last commit would be lost with the session: when the
+    transaction holds nothing else, it is committed on its own instead.
+    """
+    if not g.get("mail_waiting"):
+        return False
+    session = db.session
+    try:
+        unsaved = [*session.new, *session.dirty, *session.deleted]
+        late = session.info.get("outbox")
+        if (
+            late
+            and not session.info.get("changed")
+            and all(isinstance(o, OutboxMessage) for o in unsaved)
+        ):
+            logger.warning("%d message(s) composed after the commit; stored now", len(late))
+            session.commit()
+        # Whatever the view did not commit is discarded now rather than at the teardown, so
+        # that the delivery never waits on this request's own uncommitted writes.
+        session.rollback()
+    except SQLAlchemyError:
+        logger.exception("the outbox could not be checked after the request")
+        return False
+    return True
+
+
+def watch(session: Any) -> None:
+    """Keep track of what the session's transaction holds besides outbox messages."""
+
+    def flushing(session: Session, _context: object, _instances: object) -> None:
+        if any(
+            not isinstance(o, OutboxMessage)
+            for o in (*session.new, *session.dirty, *session.deleted)
+        ):
+            session.info["changed"] = True
+
+    def ended(session: Session, transaction: Any) -> None:
+        if transaction.parent is None:  # not a savepoint: the whole transaction is over
+            session.info.pop("outbox", None)
+            session.info.pop("changed", None)
+
+    sa.event.listen(session, "before_flush", flushing)
+    sa.event.listen(session, "after_transaction_end", ended)
+
+
+# -- delivering --------------------------------------------------------------------------------
+
+
+@dataclass
+class Delivery:
+    """What one round of delivery did."""
+
+    sent: int = 0
+    queued: int = 0
+    failed: int = 0
+
+
+def deliver_due(limit: int | None = 50) -> Delivery:
+    """Hand on the messages that are due (a few at a time after requests); never raises."""
+    done = Delivery()
+    now = utcnow()
+    try:
+        with Session(db.engine) as session:
+            query = (
+                sa.select(_table.c.id)
+                .where(_table.c.next_attempt_at <= now)
+                .order_by(_table.c.next_attempt_at, _table.c.id)
+            )
+            due = session.scalars(query.limit(limit) if limit else query).all()
+    except SQLAlchemyError:
+        logger.exception("the outbox could not be read; its messages wait for the next delivery")
+        return done
+    queue = _queue()
+    for outbox_id in due:
+        try:
+            outcome = _queue_one(queue, outbox_id) if queue is not None else _deliver_one(outbox_id)
+        except Exception:  # never let mail fail its caller
+            logger.exception("message %s: delivery failed unexpectedly", outbox_id)
+            outcome = "failed"
+        if outcome == "sent":
+            done.sent += 1
+        elif outcome == "queued":
+            done.queued += 1
+        elif outcome == "failed":
+            done.failed += 1
+        elif outcome == "queue down":
+            done.failed += 1
+            break  # the others would wait on the same unreachable queue
+    return done
+
+
+def _claim(session: Session, outbox_id: int, lease: timedelta) -> dict[str, Any] | None:
+    """Take the row for this delivery if it is still due (another worker may have it)."""
+    now = utcnow()
+    taken = session.execute(
+        sa.update(_table)
+        .where(_table.c.id == outbox_id, _table.c.next_attempt_at <= now)
+        .values(next_attempt_at=now + lease)
+    )
+    session.commit()
+    if taken.rowcount != 1:
+        return None
+    row = session.execute(sa.select(_table).where(_table.c.id == outbox_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def _failed(session: Session, row: dict[str, Any], error: BaseException) -> None:
+    attempts = row["attempts"] + 1
+    wait = min(BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
+    reason = f"{type(error).__name__}: {error}"[:500]
+    session.execute(
+        sa.update(_table)
+        .where(_table.c.id == row["id"])
+        .values(attempts=attempts, last_error=reason, next_attempt_at=utcnow() + wait)
+    )
+    session.commit()
+    logger.warning(
+        "message %s to %s not delivered (attempt %d, next in %s): %s",
+        row["id"],
+        row["recipient"],
+        attempts,
+        wait,
+        reason,
+    )
+
+
+def _deliver_one(outbox_id: int) -> str:
+    with Session(db.engine) as session:
+        row = _claim(session, outbox_id, LEASE)
+        if row is None:
+            return "busy"
+        try:
+            where = transmit(row["message"], row["recipient"])
+        except Exception as exc:
+            _failed(session, row, exc)
+            return "failed"
+        session.execute(sa.delete(_table).where(_table.c.id == outbox_id))
+        session.commit()
+    logger.info("message %s to %s delivered to %s", outbox_id, row["recipient"], where)
+    return "sent"
+
+
+def _queue():  # type: ignore[no-untyped-def]
     redis_url = current_app.config.get("REDIS_URL")
-    if redis_url and not current_app.config.get("TESTING"):
-        from redis import Redis
-        from rq import Queue
+    if not redis_url:
+        return None
+    from redis import Redis
+    from rq import Queue
 
-        Queue("mail", connection=Redis.from_url(redis_url)).enqueue(deliver, raw, mail_url, outbox)
-        return
-    deliver(raw, mail_url, outbox)
+    # Short timeouts: an unreachable queue must not hold up the answer to a request.
+    connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+    return Queue(QUEUE, connection=connection)
 
 
-def deliver(raw: bytes, mail_url: str | None, outbox: str) -> str:
-    """Send one message (also the RQ job); returns where it went."""
-    if mail_url:
-        parts = urlsplit(mail_url)
-        with smtplib.SMTP(parts.hostname or "127.0.0.1", parts.port or 25, timeout=30) as smtp:
-            if parts.scheme == "smtp+starttls":
-                smtp.starttls()
-            if parts.username:
-                smtp.login(parts.username, parts.password or "")
-            sender, recipients = _envelope(raw)
-            smtp.sendmail(sender, recipients, raw)
-        return mail_url
-    folder = Path(outbox)
+def _queue_one(queue: Any, outbox_id: int) -> str:
+    from redis.exceptions import RedisError
+    from rq import Retry
+
+    with Session(db.engine) as session:
+        row = _claim(session, outbox_id, QUEUED_LEASE)
+        if row is None:
+            return "busy"
+        try:
+            queue.enqueue(
+                deliver_job,
+                outbox_id,
+                retry=Retry(max=len(RQ_RETRIES), interval=RQ_RETRIES),
+                description=f"mail {outbox_id} to {row['recipient']}",
+            )
+        except RedisError as exc:
+            # The queue is away: the row stays, due again soon, for a later delivery.
+            _failed(session, row, exc)
+            return "queue down"
+    return "queued"
+
+
+def deliver_job(outbox_id: int) -> str:
+    """The RQ job: an application of its own, from the worker's environment."""
+    from . import create_app
+
+    app = create_app()
+    with app.app_context():
+        try:
+            with Session(db.engine) as session:
+                row = (
+                    session.execute(sa.select(_table).where(_table.c.id == outbox_id))
+                    .mappings()
+                    .first()
+                )
+                if row is None:
+                    return f"message {outbox_id} is no longer in the outbox"
+                try:
+                    where = transmit(row["message"], row["recipient"])
+                except Exception as exc:
+                    _failed(session, dict(row), exc)
+                    raise  # RQ retries it
+                session.execute(sa.delete(_table).where(_table.c.id == outbox_id))
+                session.commit()
+                return where
+        finally:
+            db.engine.dispose()  # the job's own connections end with it
+
+
+def transmit(raw: bytes, recipient: str) -> str:
+    """Send one stored message now; returns where it went, raises when it could not."""
+    config = current_app.config
+    mail_url = config.get("MAIL_URL")
+    if not mail_url:
+        return _write_eml(Path(config["OUTBOX_DIR"]), raw)
+    parts = urlsplit(mail_url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 25
+    sender = parseaddr(config.get("MAIL_SENDER", SENDER))[1]
+    international = not (recipient.isascii() and sender.isascii())
+    with smtplib.SMTP(host, port, timeout=config.get("MAIL_TIMEOUT", 10)) as smtp:
+        smtp.ehlo()
+        if parts.scheme == "smtp+starttls":
+            smtp.starttls()
+            smtp.ehlo()
+        if parts.username:
+            smtp.login(unquote(parts.username), unquote(parts.password or ""))
+        options: list[str] = []
+        if international:
+            if not smtp.has_extn("smtputf8"):
+                raise MailNotSent(
+                    f"the mail server {host}:{port} does not offer SMTPUTF8, which the "
+                    f"address {recipient} needs; the message stays in the outbox"
+                )
+            options = ["SMTPUTF8", *(["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else [])]
+        smtp.sendmail(sender, [recipient], raw, mail_options=options)
+    return f"{host}:{port}"
+
+
+def _write_eml(folder: Path, raw: bytes) -> str:
+    """The message as an .eml file, whole or not at all (written aside, then renamed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.eml"
-    path.write_bytes(raw)
-    return str(path)
-
-
-def _envelope(raw: bytes) -> tuple[str, list[str]]:
-    from email import message_from_bytes
-    from email.utils import getaddresses
-
-    parsed = message_from_bytes(raw)
-    sender = getaddresses([parsed.get("From", SENDER)])[0][1]
-    return sender, [address for _, address in getaddresses(parsed.get_all("To", []))]
+    name = uuid.uuid4().hex
+    partial = folder / f".{name}.tmp"
+    try:
+        partial.write_bytes(raw)
+        os.replace(partial, folder / f"{name}.eml")
+    finally:
+        partial.unlink(missing_ok=True)
+    return str(folder / f"{name}.eml")

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 
-from flask import Flask, has_request_context, render_template, request, session
+import sqlalchemy as sa
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import get_locale
+from flask_login import AnonymousUserMixin
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from . import localtime
+from . import localtime, mail
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 CSP = (
@@ -37,9 +50,16 @@ def select_locale() -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (the models must be known before migrations run)
+    from . import attempts, models  # noqa: F401  (models for migrations; the limits' storage)
 
+    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if uri.startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        connect_args = {"timeout": app.config.get("SQLITE_BUSY_TIMEOUT", 30)}
+        options["connect_args"] = {**connect_args, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+    mail.watch(db.session)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -95,7 +115,32 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """A failure of the database itself (gone, locked, out of connections), not of our query."""
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.TimeoutError):
+        return True
+    return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+
+
+def discard_transaction() -> None:
+    """Roll back what the request did; on a connection already lost, forget the session."""
+    try:
+        db.session.rollback()
+    except Exception:
+        db.session.registry.clear()
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(sa.exc.SQLAlchemyError)
+    def database_error(exc: sa.exc.SQLAlchemyError):  # type: ignore[no-untyped-def]
+        if not database_unavailable(exc):
+            return unexpected_error(exc)
+        app.logger.warning(
+            "database unavailable on %s %s: %s", request.method, request.path, exc.__class__
+        )
+        discard_transaction()
+        return unavailable_response()
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         code = exc.code or 500
@@ -109,7 +154,7 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
         # Never a traceback to a user: log it, roll back, answer plainly.
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
+        discard_transaction()
         if _wants_json():
             from .api.errors import error_response
 
@@ -117,7 +162,89 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("errors/error.html", code=500, error=None), 500
 
 
+def unavailable_response() -> Response:
+    """503 with Retry-After: a translated page or the API's JSON error, without the database."""
+    retry_after = str(current_app.config.get("UNAVAILABLE_RETRY_AFTER", 5))
+    if _wants_json():
+        from .api.errors import error_response
+
+        response = error_response(503, "The database does not answer; try again shortly.")
+    else:
+        # The page must not load the signed-in account from the database that is away.
+        g._login_user = AnonymousUserMixin()
+        try:
+            page = render_template("errors/error.html", code=503, error=None)
+        except Exception:
+            current_app.logger.exception("the 503 page could not be rendered")
+            page = "503 Service Unavailable"
+        response = Response(page, status=503, mimetype="text/html")
+    response.status_code = 503
+    response.headers["Retry-After"] = retry_after
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Letters with accents lose them; punctuation that has an ASCII twin gets it; the rest is "?".
+_ASCII_TWINS = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u00df": "ss",
+    }
+)
+
+
+def ascii_header_text(text: str) -> str:
+    """Text fit for an HTTP header: printable ASCII on one line, transliterated where it can."""
+    text = unicodedata.normalize("NFKD", text.translate(_ASCII_TWINS))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return "".join(ch if " " <= ch <= "~" else ("?" if ch > "~" else " ") for ch in text)
+
+
+# Organisers' and participants' own pages: personal data that no cache may keep.
+_PRIVATE_PAGES = re.compile(r"^/(account|admin)(/|$)|^/meetings/[^/]+/(manage|registrations)/")
+
+
 def register_response_headers(app: Flask) -> None:
+    @app.after_request
+    def deliver_mail(response: Response) -> Response:
+        # The view has committed: its mail leaves now, and a failure never changes the answer.
+        if mail.after_request():
+            if app.config.get("MAIL_URL") and not app.config.get("REDIS_URL"):
+                # An SMTP conversation can take seconds: it begins once the answer has left.
+                response.call_on_close(lambda: _deliver_in(app))
+            else:
+                mail.deliver_due()
+        return response
+
+    @app.after_request
+    def private_pages(response: Response) -> Response:
+        if _PRIVATE_PAGES.match(request.path):
+            response.headers["Cache-Control"] = "no-store"
+        if response.status_code == 503:
+            response.headers.setdefault(
+                "Retry-After", str(app.config.get("UNAVAILABLE_RETRY_AFTER", 5))
+            )
+        return response
+
+    @app.after_request
+    def ascii_headers(response: Response) -> Response:
+        # A header the server cannot encode turns a stored change into its bare 500 page.
+        for name, value in list(response.headers.items()):
+            if not value.isascii() or "\r" in value or "\n" in value:
+                app.logger.warning("header %s was not ASCII on one line; transliterated", name)
+                response.headers[name] = ascii_header_text(value)
+        return response
+
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -133,7 +260,15 @@ def register_response_headers(app: Flask) -> None:
     def end_transaction(exc: BaseException | None) -> None:
         # One transaction per request: anything not committed by the view is discarded.
         if exc is not None:
-            db.session.rollback()
+            discard_transaction()
+
+
+def _deliver_in(app: Flask) -> None:
+    try:
+        with app.app_context():
+            mail.deliver_due()
+    except Exception:  # after the answer has left, nobody else would see it
+        app.logger.exception("mail delivery after the request failed")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -53,8 +53,12 @@ def _failed(response: Response) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only paths of this site: never another host (open redirect)."""
-    if not target:
+    """Only paths of this site: never another host (open redirect), never a broken header.
+
+    Control characters would split the Location header; browsers read a backslash as "/", so
+    "/\\evil.example" would lead away; anything but printable ASCII is refused with them.
+    """
+    if not target or not all(" " < ch <= "~" for ch in target) or "\\" in target:
         return url_for("accounts.account")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -191,13 +191,18 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def send_password_reset(email: str) -> None:
-    """E-mail a reset link if the address has an active account; say nothing either way."""
+    """Queue a reset link if the address has an active account; say nothing either way.
+
+    Both ways do the same work in the database, an audit entry committed by the caller (so the
+    answer takes as long); the mail goes through the outbox, so no mail server is waited on.
+    """
     from flask_babel import gettext as _
 
     from .. import mail
 
     user = find_user(email)
     if user is None or not user.active:
+        audit.log("account.password_reset_requested", target=email.strip()[:254])
         return
     link = f"{current_app.config['BASE_URL']}/password/reset/{reset_token(user)}"
     body = _(

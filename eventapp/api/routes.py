@@ -30,6 +30,7 @@ from ..models import RegistrationStatus
 from ..records import service as records
 from ..registration import notices
 from ..registration import service as registration
+from ..web import ascii_header_text
 from .body import json_body
 from .errors import ApiError, error_response
 from .openapi import build_spec
@@ -37,6 +38,20 @@ from .openapi import build_spec
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, never cookies: no cross-site request can act with a user's rights.
 csrf.exempt(bp)
+
+
+@bp.after_request
+def private_answers(response: Response) -> Response:
+    # Organisers' answers carry personal data: no cache keeps them (the description is public).
+    if request.endpoint != "api.openapi":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def warning_header(messages: list[str]) -> str:
+    """A Warning header (RFC 7234, code 199) in ASCII: names and dashes transliterated."""
+    text = ascii_header_text("; ".join(messages))[:500].replace("\\", "\\\\").replace('"', '\\"')
+    return f'199 - "{text}"'
 
 
 @bp.errorhandler(ApiError)
@@ -158,8 +173,8 @@ def create_registration(slug: str) -> Response:
         raise ApiError(409, str(exc), exc.fields) from exc
     except registration.RegistrationError as exc:
         raise ApiError(422, str(exc), exc.fields) from exc
+    notices.confirm_registration(person)  # in the outbox, committed with the registration
     db.session.commit()
-    notices.confirm_registration(person)
     response = jsonify(participant_document(person))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_registration", slug=slug, ref=person.ref)
@@ -183,8 +198,8 @@ def change_registration(slug: str, ref: str, action: str) -> Response:
         changed = registration.change(meeting, person, action)
     except registration.InvalidTransition as exc:
         raise ApiError(409, str(exc)) from exc
-    db.session.commit()
     notices.tell_status(changed)
+    db.session.commit()
     return jsonify(participant_document(person))
 
 
@@ -220,7 +235,7 @@ def create_session(slug: str) -> Response:
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_session", slug=slug, ref=session.ref)
     if warnings:
-        response.headers["Warning"] = '199 - "' + "; ".join(w.message for w in warnings)[:500] + '"'
+        response.headers["Warning"] = warning_header([w.message for w in warnings])
     return response
 
 

@@ -6,6 +6,7 @@ from .agenda import Room, Session, SessionKind, SessionPerson, SessionRole
 from .audit import AuditEntry
 from .meeting import Approval, Meeting
 from .organisation import KIND_ORDER, Delegation, Organisation, OrganisationKind
+from .outbox import Attempt, OutboxMessage
 from .participant import Participant, ParticipantRole, RegistrationStatus
 from .record import Outcome, OutcomeKind, Record, RecordStatus
 from .report import ReportKind, ReportVersion
@@ -15,12 +16,14 @@ __all__ = [
     "AccountRole",
     "ApiToken",
     "Approval",
+    "Attempt",
     "AuditEntry",
     "Delegation",
     "Meeting",
     "MeetingRole",
     "Organisation",
     "OrganisationKind",
+    "OutboxMessage",
     "Outcome",
     "OutcomeKind",
     "Participant",

@@ -71,8 +71,8 @@ def register(slug: str) -> ResponseReturnValue:
                 if name in form:
                     form[name].errors = [*form[name].errors, message]
         else:
+            notices.confirm_registration(person)  # in the outbox, committed with the registration
             db.session.commit()
-            notices.confirm_registration(person)
             flash(notices.status_sentence(person), "success")
             return redirect(url_for("registration.registered", slug=slug), code=303)
     status = 400 if form.is_submitted() else 200
@@ -135,8 +135,8 @@ def cancel_own(participant_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(str(exc), "error")
     else:
-        db.session.commit()
         notices.tell_status([p for p in changed if p is not person])
+        db.session.commit()
         flash(_("Your registration is cancelled."), "info")
     return redirect(url_for("accounts.account"), code=303)
 
@@ -170,8 +170,8 @@ def decide(slug: str, ref: str, action: str) -> ResponseReturnValue:
         db.session.rollback()
         flash(str(exc), "error")
     else:
-        db.session.commit()
         notices.tell_status(changed)
+        db.session.commit()
         flash(
             _("%(name)s: %(status)s.", name=person.full_name, status=STATUS_LABELS[person.status]),
             "success",

@@ -10,7 +10,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import Meeting, ReportKind, ReportVersion, User
-from .publish import publish_report
+from .publish import QueueUnreachable, publish_report
 
 QUEUE = "reports"
 
@@ -23,17 +23,22 @@ def request_publication(
     if not redis_url:
         return publish_report(meeting, kind, lang, actor=actor)
     from redis import Redis
+    from redis.exceptions import RedisError
     from rq import Queue
 
-    Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
-        publish_job,
-        meeting.id,
-        kind.value,
-        lang,
-        actor.id if actor else None,
-        job_timeout=30 * 60,
-        description=f"publish {meeting.slug} {kind.value} {lang}",
-    )
+    connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        Queue(QUEUE, connection=connection).enqueue(
+            publish_job,
+            meeting.id,
+            kind.value,
+            lang,
+            actor.id if actor else None,
+            job_timeout=30 * 60,
+            description=f"publish {meeting.slug} {kind.value} {lang}",
+        )
+    except RedisError as exc:
+        raise QueueUnreachable(f"the job queue at REDIS_URL does not answer: {exc}") from exc
     return None
 
 

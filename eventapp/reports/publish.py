@@ -7,9 +7,11 @@ caller commits.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
+from ..locking import lock_meeting
 from ..models import Meeting, ReportKind, ReportVersion, User
 from ..models.types import utcnow
 from . import render
@@ -30,6 +33,18 @@ PUBLISH_ATTEMPTS = 5
 
 class PublishError(RuntimeError):
     """A report could not be published (unknown language, store not writable...)."""
+
+
+class VersionTaken(PublishError):
+    """Other publications kept taking the next version number."""
+
+
+class QueueUnreachable(PublishError):
+    """The job queue (REDIS_URL) did not take the publication."""
+
+
+class StoreNotWritable(PublishError):
+    """The report store refused the file (read-only, full, not a folder...); nothing is kept."""
 
 
 def reports_dir() -> Path:
@@ -69,6 +84,13 @@ def publish_report(
         pdf = render.report_pdf(
             meeting, kind, lang, preview=False, version=number, issued=published_at.date()
         )
+        # Publishers of a meeting take turns from here to the commit (the file write only); on
+        # SQLite this write also opens the transaction the savepoint below belongs to, which a
+        # savepoint alone would commit when released.
+        lock_meeting(meeting)
+        if newest_version(meeting, kind, lang) >= number:
+            logger.info("version %d of %s %s published meanwhile; retrying", number, kind, lang)
+            continue
         version = ReportVersion(
             meeting_id=meeting.id,
             kind=kind,
@@ -88,7 +110,8 @@ def publish_report(
             continue
         break
     else:
-        raise PublishError("other publications kept taking the next version number; try again")
+        raise VersionTaken("other publications kept taking the next version number; try again")
+    # The row is only flushed: if the file cannot be written, the caller rolls the row back.
     _write_once(reports_dir() / version.filename, pdf)
     version.published_by = actor.email if actor else None
     audit.log(
@@ -110,18 +133,34 @@ def publish_report(
 
 
 def _write_once(path: Path, data: bytes) -> None:
-    """Create the file with exactly these bytes; an existing file is never overwritten."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        # No committed version holds this number (the flush above proved it), so the file is
-        # left over from a publish whose transaction never committed: keep it aside, unread.
-        aside = path.with_name(f"{path.name}.orphan-{utcnow():%Y%m%dT%H%M%S%f}")
-        path.rename(aside)
-        logger.warning("moved a file no version refers to aside: %s -> %s", path, aside.name)
-    with path.open("xb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
+    """Create the file with exactly these bytes, whole or not at all.
+
+    The bytes go to a temporary file beside it, renamed into place once complete, so a full or
+    read-only store leaves nothing behind (StoreNotWritable). An existing file is never
+    overwritten: one that no committed version holds is moved aside first.
+    """
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            # No committed version holds this number (the flush above proved it), so the file is
+            # left over from a publish whose transaction never committed: keep it aside, unread.
+            aside = path.with_name(f"{path.name}.orphan-{utcnow():%Y%m%dT%H%M%S%f}")
+            path.rename(aside)
+            logger.warning("moved a file no version refers to aside: %s -> %s", path, aside.name)
+        with partial.open("xb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    except OSError as exc:
+        logger.error("report store refused %s: %s", path, exc)
+        raise StoreNotWritable(
+            f"the report store cannot take {path.name}: {exc.strerror or exc} ({path.parent})"
+        ) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 class StoredFileMissing(LookupError):

@@ -108,7 +108,13 @@ def manage(slug: str) -> ResponseReturnValue:
     form = PublishForm()
     if form.validate_on_submit():
         kind = ReportKind(form.kind.data)
-        version = jobs.request_publication(meeting, kind, form.lang.data, current_account())
+        try:
+            version = jobs.request_publication(meeting, kind, form.lang.data, current_account())
+        except publish.PublishError as exc:
+            db.session.rollback()
+            current_app.logger.error("publication of %s %s refused: %s", slug, kind.value, exc)
+            flash(_publish_failure(exc), "error")
+            return redirect(url_for("reports.manage", slug=slug), code=303)
         db.session.commit()
         if version is None:
             flash(_("The publication is queued: it appears below when it is done."), "info")
@@ -124,6 +130,23 @@ def manage(slug: str) -> ResponseReturnValue:
     return render_template(
         "reports/manage.html", meeting=meeting, form=form, versions=versions
     ), status
+
+
+def _publish_failure(exc: publish.PublishError) -> str:
+    """What the organiser is told when nothing could be published."""
+    if isinstance(exc, publish.StoreNotWritable):
+        return _(
+            "Nothing was published: the report store on the server does not accept new files. "
+            "Ask the administrator to check REPORTS_DIR (space and permissions)."
+        )
+    if isinstance(exc, publish.QueueUnreachable):
+        return _("Nothing was published: the publication queue does not answer. Try again later.")
+    if isinstance(exc, publish.VersionTaken):
+        return _(
+            "Nothing was published: other publications of this report were under way at the "
+            "same moment. Try again."
+        )
+    return _("Nothing was published: the report could not be published. Try again.")
 
 
 @bp.get("/meetings/<slug>/manage/reports/preview/<kind>.pdf")

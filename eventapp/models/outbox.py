@@ -1,0 +1,42 @@
+"""Work that leaves after the commit: the mail outbox, and the attempts the rate limits count."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class OutboxMessage(db.Model):
+    """One e-mail, stored with the change that caused it and deleted once delivered."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The envelope recipient: an A-label domain, or UTF-8 where the local part needs it.
+    recipient: Mapped[str] = mapped_column(sa.String(320))
+    message: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # Due from then on; a deliverer moves it forward while it holds the row (a lease).
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class Attempt(db.Model):
+    """One counted attempt under a rate limit (a failed sign-in, a reset request...).
+
+    Kept in the database so that every worker counts the same attempts.
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (sa.Index("ix_attempts_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(400))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,461 @@
+"""One unit of work per request: what happens after the commit never turns into a 500.
+
+Mail leaves through the outbox (a real SMTP server on loopback, or a closed port for a server
+that is down); rate limits are counted in the database by every worker; headers stay ASCII;
+a publication that cannot be stored says so and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from email import policy
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from eventapp import create_app, mail
+from eventapp.extensions import db
+from eventapp.models import OutboxMessage, Participant, ReportVersion
+from tests.conftest import DEMO_SLUG, PASSWORD, ROOT, csrf_token, make_account, sign_in
+from tests.test_api import bearer
+from tests.test_registration import URL, open_meeting, person
+from tests.test_sessions_records import SESSIONS, new_session
+from tests.test_sessions_records import organiser as session_organiser
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connections are refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def outbox_rows() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def eml_files(app: Flask) -> list[Path]:
+    folder = Path(app.config["OUTBOX_DIR"])
+    return sorted(folder.glob("*.eml")) if folder.exists() else []
+
+
+# -- the outbox ------------------------------------------------------------------------------
+
+
+def test_mail_server_down_registration_is_stored_and_answered(app, client, monkeypatch):
+    headers = open_meeting_api()
+    monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{closed_port()}")
+    response = client.post(URL, json=person(1), headers=headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    response.close()  # the SMTP conversation begins once the answer has left
+    [row] = outbox_rows()
+    assert row.attempts == 1 and row.last_error and row.recipient == "person1@example.org"
+    # The client did not have to retry: a second try is the ordinary duplicate answer.
+    assert client.post(URL, json=person(1), headers=headers).status_code == 409
+    stored = sa.select(sa.func.count(Participant.id)).where(
+        Participant.email == "person1@example.org"
+    )
+    assert db.session.scalar(stored) == 1
+
+    # The server is back (here: the outbox folder) and the waiting time is over.
+    monkeypatch.setitem(app.config, "MAIL_URL", None)
+    db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["mail", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "delivered 1" in result.output
+    assert outbox_rows() == []
+    [eml] = eml_files(app)
+    assert email.message_from_bytes(eml.read_bytes())["To"] == "person1@example.org"
+
+
+def open_meeting_api() -> dict[str, str]:
+    meeting = open_meeting(capacity=30)
+    make_account("org@example.org", "organiser", meeting=meeting)
+    return bearer("org@example.org")
+
+
+def test_a_rolled_back_change_sends_nothing_a_committed_one_is_kept(app):
+    mail.send(mail.compose("lost@example.org", "Never", "This change rolls back."))
+    db.session.rollback()
+    assert outbox_rows() == []
+    mail.send(mail.compose("kept@example.org", "Kept", "This change commits."))
+    db.session.commit()
+    assert [row.recipient for row in outbox_rows()] == ["kept@example.org"]
+    assert mail.deliver_due().sent == 1
+    assert outbox_rows() == []
+    assert len(eml_files(app)) == 1
+
+
+def test_mail_queue_unreachable_keeps_the_message_for_later(app, client, monkeypatch):
+    headers = open_meeting_api()
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{closed_port()}/0")
+    response = client.post(URL, json=person(2), headers=headers)
+    assert response.status_code == 201
+    # Left for a later delivery, with what went wrong.
+    [row] = outbox_rows()
+    assert row.attempts == 1 and "ConnectionError" in (row.last_error or "")
+    assert eml_files(app) == []
+
+
+def test_a_subject_or_address_with_line_breaks_is_folded_not_refused(app):
+    message = mail.compose(
+        "someone@example.org\r\nBcc: everyone@example.org",
+        "Registration: WEN\r\nBcc: x@example.org",
+        "Body",
+    )
+    mail.send(message)
+    db.session.commit()
+    [row] = outbox_rows()
+    parsed = email.message_from_bytes(row.message, policy=policy.default)
+    assert parsed["Subject"] == "Registration: WEN Bcc: x@example.org"
+    assert parsed["Bcc"] is None
+    assert "\n" not in row.recipient
+
+
+# -- internationalised addresses, against a real SMTP server ---------------------------------
+
+
+class Received:
+    def __init__(self) -> None:
+        self.envelopes: list[tuple[str, list[str], list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.envelopes.append(
+            (
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                list(envelope.mail_options),
+                envelope.original_content,
+            )
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(request) -> Iterator[tuple[int, Received]]:  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+
+    received = Received()
+    utf8 = getattr(request, "param", True)
+    controller = Controller(
+        received, hostname="127.0.0.1", port=closed_port(), enable_SMTPUTF8=utf8
+    )
+    controller.start()
+    try:
+        yield controller.port, received
+    finally:
+        controller.stop()
+
+
+def _deliver_to(app, monkeypatch, port: int, to: str) -> mail.Delivery:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{port}")
+    mail.send(mail.compose(to, "Inscription : réunion", "Bonjour Jörg,\n\nMerci."))
+    db.session.commit()
+    return mail.deliver_due()
+
+
+def test_an_idn_domain_travels_as_its_a_label(app, monkeypatch, smtp_server):
+    port, received = smtp_server
+    assert _deliver_to(app, monkeypatch, port, "victim@straße.example.org").sent == 1
+    [(_sender, rcpts, options, raw)] = received.envelopes
+    assert rcpts == ["victim@xn--strae-oqa.example.org"]
+    assert "SMTPUTF8" not in options
+    headers = raw.split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nTo: victim@xn--strae-oqa.example.org\r\n" in b"\r\n" + headers + b"\r\n"
+    assert b"=?utf-8?" not in headers.split(b"Subject:")[0]
+
+
+def test_a_utf8_mailbox_is_sent_with_smtputf8(app, monkeypatch, smtp_server):
+    port, received = smtp_server
+    assert _deliver_to(app, monkeypatch, port, "jörg@example.org").sent == 1
+    [(_sender, rcpts, options, raw)] = received.envelopes
+    assert rcpts == ["jörg@example.org"]
+    assert "SMTPUTF8" in options
+    headers = raw.split(b"\r\n\r\n", 1)[0]
+    # The address itself, in UTF-8: never an encoded word inside the address.
+    assert "To: jörg@example.org".encode() in headers
+    assert b"=?utf-8?" not in headers
+
+
+@pytest.mark.parametrize("smtp_server", [False], indirect=True)
+def test_a_server_without_smtputf8_is_named_in_the_log(app, monkeypatch, smtp_server, caplog):
+    port, received = smtp_server
+    assert _deliver_to(app, monkeypatch, port, "jörg@example.org").failed == 1
+    assert received.envelopes == []
+    [row] = outbox_rows()
+    assert "does not offer SMTPUTF8" in (row.last_error or "")
+    assert any("does not offer SMTPUTF8" in r.getMessage() for r in caplog.records)
+
+
+# -- forgotten passwords ---------------------------------------------------------------------
+
+
+def _forgot(client, address: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    token = csrf_token(client, "/password/forgot")
+    response = client.post("/password/forgot", data={"email": address, "csrf_token": token})
+    response.close()
+    page = response.get_data(as_text=True).replace(token, "TOKEN").replace(address, "ADDRESS")
+    return response.status_code, page
+
+
+def test_forgot_password_answers_the_same_known_or_not_mail_down(app, monkeypatch):
+    make_account("known@example.org")
+    monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{closed_port()}")
+    known = _forgot(app.test_client(), "known@example.org")
+    unknown = _forgot(app.test_client(), "nobody@example.org")
+    assert known[0] == unknown[0] == 200
+    assert known[1] == unknown[1]
+    # The link waits in the outbox for the mail server; nothing is queued for nobody.
+    assert [row.recipient for row in outbox_rows()] == ["known@example.org"]
+
+
+# -- rate limits that every worker counts ----------------------------------------------------
+
+SERVER = """
+import json, sys
+from werkzeug.serving import make_server
+from eventapp import create_app
+app = create_app(json.loads(sys.argv[1]))
+server = make_server("127.0.0.1", 0, app, threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+@pytest.fixture
+def two_workers(app) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """Two processes serving the same database: as two gunicorn workers do."""
+    config = {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "FAST_PASSWORD_HASHING": True,
+        "OUTBOX_DIR": str(app.config["OUTBOX_DIR"]),
+    }
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("REDIS_URL", None)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SERVER, json.dumps(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        yield [f"http://127.0.0.1:{w.stdout.readline().strip()}" for w in workers]  # type: ignore[union-attr]
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=10)
+            worker.stdout.close()  # type: ignore[union-attr]
+
+
+def _browser() -> urllib.request.OpenerDirector:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return None
+
+    return urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect()
+    )
+
+
+def _sign_in_at(browser, base: str, address: str, password: str) -> int:  # type: ignore[no-untyped-def]
+    page = browser.open(f"{base}/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert token
+    form = {"email": address, "password": password, "csrf_token": token.group(1)}
+    try:
+        with browser.open(
+            f"{base}/login", data=urllib.parse.urlencode(form).encode(), timeout=10
+        ) as answer:
+            return answer.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_failed_sign_ins_are_counted_by_every_worker(app, two_workers):
+    make_account("target@example.org")
+    first, second = two_workers
+    browser = _browser()
+    statuses = [
+        _sign_in_at(browser, base, "target@example.org", "wrong password")
+        for base in (first, first, first, second, second)
+    ]
+    assert statuses == [401] * 5
+    # The sixth failure within 15 minutes, whichever worker it reaches.
+    assert _sign_in_at(browser, second, "target@example.org", "wrong password") == 429
+    assert _sign_in_at(browser, first, "target@example.org", PASSWORD) == 429
+
+
+def test_redis_unreachable_never_fails_a_sign_in(app, monkeypatch):
+    make_account("someone@example.org")
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{closed_port()}/0")
+    other = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "FAST_PASSWORD_HASHING": True,
+            "OUTBOX_DIR": app.config["OUTBOX_DIR"],
+        }
+    )
+    try:
+        client = other.test_client()
+        assert sign_in(client, "someone@example.org", "wrong password").status_code == 401
+        assert sign_in(client, "someone@example.org").status_code == 302
+        token = csrf_token(client, "/password/forgot")
+        answer = client.post(
+            "/password/forgot", data={"email": "someone@example.org", "csrf_token": token}
+        )
+        assert answer.status_code == 200
+        # The reset link waits in the outbox until the queue answers again.
+        assert [row.recipient for row in outbox_rows()] == ["someone@example.org"]
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+        # The limiter is one object: give it back to the suite's application.
+        from eventapp.extensions import limiter
+
+        limiter.init_app(app)
+
+
+# -- headers ---------------------------------------------------------------------------------
+
+
+def test_a_person_clash_warning_header_is_ascii(client, demo_meeting):
+    body = new_session(start="2013-03-05T11:15", end="2013-03-05T12:00", chairs=["chair"])
+    response = client.post(SESSIONS, json=body, headers=session_organiser(demo_meeting))
+    assert response.status_code == 201
+    warning = response.headers["Warning"]
+    assert warning.isascii() and warning.startswith('199 - "') and warning.endswith('"')
+    assert re.search(r"\d\d:\d\d-\d\d:\d\d", warning), warning
+    for name, value in response.headers.items():
+        assert value.isascii(), name
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/%0d%0aSet-Cookie:%20x=1", "/account%0a", "/\\evil.example/", "/%09/evil.example"],
+)
+def test_next_with_control_characters_or_backslashes_leads_to_the_account(client, target):
+    make_account("someone@example.org")
+    token = csrf_token(client)
+    data = {"email": "someone@example.org", "password": PASSWORD, "csrf_token": token}
+    response = client.post(f"/login?next={target}", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account"
+
+
+def test_personal_data_is_never_kept_by_a_cache(client, demo_meeting):
+    make_account("org@example.org", "organiser", meeting=demo_meeting)
+    headers = bearer("org@example.org")
+    api = f"/api/v1/meetings/{DEMO_SLUG}"
+    for path in (api, f"{api}/registrations", f"{api}/sessions", "/api/v1/me"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+    assert "no-store" not in client.get("/api/v1/openapi.json").headers.get("Cache-Control", "")
+    assert sign_in(client, "org@example.org").status_code == 302
+    for path in (
+        f"/meetings/{DEMO_SLUG}/manage/",
+        f"/meetings/{DEMO_SLUG}/manage/team",
+        "/account",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+    assert "no-store" not in client.get(f"/meetings/{DEMO_SLUG}/").headers.get("Cache-Control", "")
+
+
+# -- publications that cannot be stored ------------------------------------------------------
+
+
+@pytest.fixture
+def unwritable_store(app, monkeypatch, tmp_path) -> Path:  # type: ignore[no-untyped-def]
+    # Below a regular file nothing can be created, even by root.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the store's folder should be")
+    monkeypatch.setitem(app.config, "REPORTS_DIR", blocker / "reports")
+    return blocker
+
+
+def test_a_publication_the_store_refuses_is_explained_and_leaves_nothing(
+    app, client, demo_meeting, unwritable_store
+):
+    make_account("org@example.org", "organiser", meeting=demo_meeting)
+    assert sign_in(client, "org@example.org").status_code == 302
+    manage = f"/meetings/{DEMO_SLUG}/manage/reports"
+    token = csrf_token(client, manage)
+    response = client.post(
+        manage, data={"kind": "chair-summary", "lang": "en", "csrf_token": token}
+    )
+    assert response.status_code == 303
+    page = client.get(manage).get_data(as_text=True)
+    assert "Nothing was published" in page and "REPORTS_DIR" in page
+    assert db.session.scalar(sa.select(sa.func.count(ReportVersion.id))) == 0
+    assert sorted(p.name for p in unwritable_store.parent.iterdir()) == ["not-a-folder"]
+
+
+def test_a_publication_the_store_refuses_is_one_line_on_the_command_line(
+    app, runner, demo_meeting, unwritable_store
+):
+    result = runner.invoke(args=["report", "publish", DEMO_SLUG, "--kind", "chair-summary"])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: nothing published:"), result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(sa.select(sa.func.count(ReportVersion.id))) == 0
+
+
+def test_write_once_leaves_no_partial_file_when_the_write_fails(app, tmp_path, monkeypatch):
+    from eventapp.reports import publish
+
+    target = tmp_path / "store" / "m" / "chair-summary-en-v1.pdf"
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish.os, "fsync", full_disk)
+    with pytest.raises(publish.StoreNotWritable):
+        publish._write_once(target, b"%PDF-1.7 not all of it")
+    assert list(target.parent.iterdir()) == []
+
+
+def test_concurrent_deliveries_send_each_message_once(app):
+    for n in range(6):
+        mail.send(mail.compose(f"p{n}@example.org", "Hello", "Once only."))
+    db.session.commit()
+    barrier = threading.Barrier(3)
+    results: list[mail.Delivery] = []
+
+    def deliverer() -> None:
+        with app.app_context():
+            barrier.wait()
+            results.append(mail.deliver_due())
+
+    threads = [threading.Thread(target=deliverer) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r.sent for r in results) == 6
+    assert len(eml_files(app)) == 6
+    assert outbox_rows() == []
