@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -50,12 +50,35 @@ def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
     never occurs (clocks go forward) is an error, since no meeting can start then.
     """
     aware = local.replace(tzinfo=tz, fold=0)
-    instant = aware.astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) != local:
+    try:
+        instant = aware.astimezone(UTC)
+        back = instant.astimezone(tz).replace(tzinfo=None)
+    except OverflowError as exc:
         raise LocalTimeError(
-            f"{local:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks go forward then"
+            f"{format_local(local)} in {tz.key} falls outside the calendar in UTC (years 1 to 9999)"
+        ) from exc
+    if back != local:
+        raise LocalTimeError(
+            f"{format_local(local)} does not exist in {tz.key}: the clocks go forward then"
         )
     return instant
+
+
+# The last year a meeting may end in: calendar feeds describe its zone up to the next year.
+LAST_YEAR = MAXYEAR - 1
+
+
+def check_day_bounds(first: date, last: date, tz: ZoneInfo) -> str | None:
+    """Which end of a meeting's days ("start" or "end") the calendar cannot show; None if both.
+
+    Agendas need the UTC instant of the midnight that opens the first day; calendar feeds the
+    year after the last.
+    """
+    try:
+        datetime.combine(first, time(), tzinfo=tz).astimezone(UTC)
+    except OverflowError:
+        return "start"
+    return "end" if last.year > LAST_YEAR else None
 
 
 def parse_local(value: str) -> datetime:
@@ -64,8 +87,11 @@ def parse_local(value: str) -> datetime:
 
 
 def format_local(value: datetime) -> str:
-    """The schema form of a wall-clock time: seconds only when there are some."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M")
+    """The schema form of a wall-clock time: seconds only when there are some.
+
+    isoformat, not strftime: strftime writes the year 999 as "999", which no schema accepts.
+    """
+    return value.replace(tzinfo=None).isoformat(timespec="seconds" if value.second else "minutes")
 
 
 def parse_instant(value: str) -> datetime:
@@ -73,14 +99,19 @@ def parse_instant(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         raise ValueError("an instant needs an offset or Z")
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise LocalTimeError(
+            f"{value} falls outside the calendar in UTC (years 1 to 9999)"
+        ) from exc
     return parsed
 
 
 def format_instant(value: datetime) -> str:
-    """An instant in UTC with a Z, as exports write it."""
-    utc = value.astimezone(UTC)
-    pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if utc.microsecond else "%Y-%m-%dT%H:%M:%SZ"
-    return utc.strftime(pattern)
+    """An instant in UTC with a Z, as exports write it (four-digit years, as format_local)."""
+    utc = value.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds") + "Z"
 
 
 def meeting_days(start: date, end: date) -> list[date]:

@@ -125,8 +125,8 @@ def _problems(doc: dict[str, Any]) -> dict[str, str]:
         ),
         (
             lambda d: d["participants"][5].pop("email"),
-            "$.participants[5]",
-            "'email' is a required property",
+            "$.participants[5].email",
+            "is required",
         ),
         (
             lambda d: d["rooms"].append({"ref": "plenary", "name": "Again"}),
@@ -169,7 +169,7 @@ def _problems(doc: dict[str, Any]) -> dict[str, str]:
             "$.sessions[0].record.outcomes[1].speaker",
             "no participant",
         ),
-        (lambda d: d.update(extra=1), "$", "Additional properties"),
+        (lambda d: d.update(extra=1), "$.extra", "not allowed"),
         (lambda d: d.update(format="wen-meeting/2"), "$.format", "wen-meeting/1"),
     ],
 )

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -15,6 +14,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from .. import localtime
+from ..fields import LocalDateTimeField, OneLine
 from ..models import SessionKind
 
 KIND_LABELS = {
@@ -34,13 +35,15 @@ class SessionForm(FlaskForm):
         validators=[DataRequired(), Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")],
         description=_l("A short code, unique in the meeting, e.g. s-opening."),
     )
-    number = StringField(_l("Agenda item number"), validators=[Optional(), Length(max=20)])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    number = StringField(
+        _l("Agenda item number"), validators=[Optional(), Length(max=20), OneLine()]
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300), OneLine()])
     kind = SelectField(
         _l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()]
     )
-    start = DateTimeLocalField(_l("Starts (local time)"), validators=[DataRequired()])
-    end = DateTimeLocalField(_l("Ends (local time)"), validators=[DataRequired()])
+    start = LocalDateTimeField(_l("Starts (local time)"), validators=[DataRequired()])
+    end = LocalDateTimeField(_l("Ends (local time)"), validators=[DataRequired()])
     room = SelectField(_l("Room"))
     public = BooleanField(_l("Public: shown on the public agenda"), default=True)
     chairs = SelectMultipleField(_l("Chairs"))
@@ -60,8 +63,8 @@ class SessionForm(FlaskForm):
             "ref": self.ref.data,
             "title": self.title.data,
             "kind": self.kind.data,
-            "start": self.start.data.strftime("%Y-%m-%dT%H:%M"),
-            "end": self.end.data.strftime("%Y-%m-%dT%H:%M"),
+            "start": localtime.format_local(self.start.data),
+            "end": localtime.format_local(self.end.data),
             "public": bool(self.public.data),
             "chairs": list(self.chairs.data or []),
             "speakers": list(self.speakers.data or []),

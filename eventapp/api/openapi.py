@@ -79,7 +79,10 @@ def _write_errors() -> dict[str, Any]:
         "413": _error("The body is too large."),
         "415": _error("The body is not application/json."),
         "422": _error(
-            "The document is not valid: `fields` maps each problem's JSON path to its message."
+            "The document is not valid: `fields` maps each JSON path at fault (a missing or "
+            "unexpected property at its own path) to every message about it, joined by `; `. "
+            "Also for JSON that no document may hold: nested over 32 levels, numbers of over "
+            "100 digits, lone surrogates."
         ),
     }
 
@@ -330,7 +333,8 @@ def build_spec(base_url: str) -> dict[str, Any]:
                     "message": {"type": "string"},
                     "fields": {
                         "type": "object",
-                        "description": "Per-field problems, keyed by field name or JSON path.",
+                        "description": "Per-field problems, keyed by field name or JSON path; "
+                        'several messages about one field are joined by "; ".',
                         "additionalProperties": {"type": "string"},
                     },
                 },

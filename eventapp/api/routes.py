@@ -25,7 +25,7 @@ from ..interchange import (
     import_meeting,
 )
 from ..interchange.exporter import participant_document, session_document
-from ..interchange.validate import check_registration
+from ..interchange.validate import check_registration, problem_fields
 from ..models import RegistrationStatus
 from ..records import service as records
 from ..registration import notices
@@ -101,8 +101,8 @@ def _import(document: object, *, replace: bool) -> Response:
     try:
         result = import_meeting(document, replace=replace)
     except InvalidDocument as exc:
-        fields = {p.path: p.message for p in exc.problems}
-        raise ApiError(422, f"{len(fields)} problem(s) in the document.", fields) from exc
+        fields = problem_fields(exc.problems)
+        raise ApiError(422, f"{len(exc.problems)} problem(s) in the document.", fields) from exc
     except SlugTaken as exc:
         raise ApiError(409, str(exc)) from exc
     db.session.commit()
@@ -124,7 +124,8 @@ def create_meeting() -> Response:
 def replace_meeting(slug: str) -> Response:
     """The meeting replaced, whole, by a wen-meeting/1 document of the same slug."""
     document = json_body()
-    stated = document.get("meeting", {}).get("slug") if isinstance(document, dict) else None
+    settings = document.get("meeting") if isinstance(document, dict) else None
+    stated = settings.get("slug") if isinstance(settings, dict) else None
     if isinstance(stated, str) and stated != slug:
         raise ApiError(
             422,
@@ -163,8 +164,8 @@ def create_registration(slug: str) -> Response:
     body = json_body()
     problems = check_registration(body)
     if problems:
-        fields = {p.path: p.message for p in problems}
-        raise ApiError(422, f"{len(fields)} problem(s) in the registration.", fields)
+        fields = problem_fields(problems)
+        raise ApiError(422, f"{len(problems)} problem(s) in the registration.", fields)
     try:
         person = registration.register(
             meeting, registration.request_from_mapping(body), by_organiser=True
@@ -221,8 +222,8 @@ def create_session(slug: str) -> Response:
     try:
         session, warnings = sessions.create_session(meeting, body)
     except sessions.SessionProblems as exc:
-        fields = {p.path: p.message for p in exc.problems}
-        raise ApiError(422, f"{len(fields)} problem(s) in the session.", fields) from exc
+        fields = problem_fields(exc.problems)
+        raise ApiError(422, f"{len(exc.problems)} problem(s) in the session.", fields) from exc
     except sessions.SessionConflicts as exc:
         fields: dict[str, str] = {}
         for conflict in exc.conflicts:
@@ -286,8 +287,8 @@ def put_record(slug: str, ref: str) -> Response:
             read_current=lambda tag: if_match.star_tag or if_match.contains(tag),
         )
     except records.RecordProblems as exc:
-        fields = {p.path: p.message for p in exc.problems}
-        raise ApiError(422, f"{len(fields)} problem(s) in the record.", fields) from exc
+        fields = problem_fields(exc.problems)
+        raise ApiError(422, f"{len(exc.problems)} problem(s) in the record.", fields) from exc
     except records.RecordChanged as exc:
         raise ApiError(409, str(exc)) from exc
     except records.NotAllowed as exc:

@@ -88,6 +88,7 @@ def _meeting(m: Meeting) -> dict[str, Any]:
             "quotas": m.quotas,
             "approval": m.approval.value if m.approval else None,
             "chair": m.chair.ref if m.chair else None,
+            "translations": m.translations,
         }
     )
 
@@ -130,6 +131,8 @@ def participant_document(p: Participant) -> dict[str, Any]:
             "list_consent": p.list_consent,
             "registered_at": _instant(p.registered_at),
             "checked_in_at": _instant(p.checked_in_at),
+            "language": p.language,
+            "travel_support_requested": p.travel_support_requested,
         }
     )
 
@@ -150,6 +153,7 @@ def session_document(s: Session) -> dict[str, Any]:
             "chairs": [p.ref for p in s.chairs],
             "speakers": [p.ref for p in s.speakers],
             "rapporteur": s.rapporteur.ref if s.rapporteur else None,
+            "translations": s.translations,
         }
     )
     if s.record is not None:
@@ -159,7 +163,14 @@ def session_document(s: Session) -> dict[str, Any]:
 
 def record_document(r: Record) -> dict[str, Any]:
     """A record as the schema writes it (also the API's record resource)."""
-    record = _present({"status": r.status.value, "summary": r.summary, "attendance": r.attendance})
+    record = _present(
+        {
+            "status": r.status.value,
+            "summary": r.summary,
+            "attendance": r.attendance,
+            "translations": r.translations,
+        }
+    )
     record["outcomes"] = [
         _present(
             {
@@ -169,6 +180,7 @@ def record_document(r: Record) -> dict[str, Any]:
                 "due": o.due.isoformat() if o.due else None,
                 "done": o.done,
                 "speaker": o.speaker.ref if o.speaker else None,
+                "translations": o.translations,
             }
         )
         for o in r.outcomes

@@ -120,6 +120,7 @@ def _fill_meeting(meeting: Meeting, data: dict[str, Any]) -> None:
     meeting.capacity = data.get("capacity")
     meeting.quotas = data.get("quotas")
     meeting.approval = Approval(data["approval"]) if data.get("approval") else None
+    meeting.translations = data.get("translations")
 
 
 def _instant(value: str | None):  # type: ignore[no-untyped-def]
@@ -198,6 +199,8 @@ class _Builder:
                 list_consent=item.get("list_consent"),
                 registered_at=_instant(item.get("registered_at")),
                 checked_in_at=_instant(item.get("checked_in_at")),
+                language=item.get("language"),
+                travel_support_requested=item.get("travel_support_requested"),
             )
             self.people[item["ref"]] = person
             db.session.add(person)
@@ -246,6 +249,7 @@ def build_session(
         room=rooms[item["room"]] if item.get("room") else None,
         public=item.get("public"),
         rapporteur=people[item["rapporteur"]] if item.get("rapporteur") else None,
+        translations=item.get("translations"),
     )
     for role, key in ((SessionRole.CHAIR, "chairs"), (SessionRole.SPEAKER, "speakers")):
         for position, ref in enumerate(item.get(key) or []):
@@ -267,6 +271,7 @@ def build_record(
         status=RecordStatus(data["status"]),
         summary=data.get("summary"),
         attendance=data.get("attendance"),
+        translations=data.get("translations"),
     )
     for position, item in enumerate(data.get("outcomes") or []):
         record.outcomes.append(
@@ -278,6 +283,7 @@ def build_record(
                 due=date.fromisoformat(item["due"]) if item.get("due") else None,
                 done=item.get("done"),
                 speaker=people[item["speaker"]] if item.get("speaker") else None,
+                translations=item.get("translations"),
             )
         )
     return record

@@ -75,6 +75,7 @@ class Session(db.Model):
     rapporteur_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("participants.id", ondelete="SET NULL"), index=True
     )
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(sa.JSON)
 
     meeting: Mapped[Meeting] = relationship(back_populates="sessions")
     room: Mapped[Room | None] = relationship()

@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
+
+TARGET_LENGTH = 300
 
 
 class AuditEntry(db.Model):
@@ -24,5 +26,13 @@ class AuditEntry(db.Model):
     # No foreign key: a meeting's log outlives the meeting's rows.
     meeting_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(sa.String(64))
-    target: Mapped[str | None] = mapped_column(sa.String(300))
+    target: Mapped[str | None] = mapped_column(sa.String(TARGET_LENGTH))
     details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    @validates("target")
+    def _shortened(self, key: str, value: str | None) -> str | None:
+        # A target is built from a title or an address and only names the thing: a long one is
+        # cut, on purpose, rather than refused with the change it records.
+        if value is not None and len(value) > TARGET_LENGTH:
+            return value[: TARGET_LENGTH - 1] + "…"
+        return value

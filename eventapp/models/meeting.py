@@ -49,6 +49,8 @@ class Meeting(db.Model):
     capacity: Mapped[int | None]
     quotas: Mapped[dict[str, int] | None] = mapped_column(sa.JSON)
     approval: Mapped[Approval | None] = mapped_column(enum_column(Approval, "approval"))
+    # The schema's `translations` (language -> field -> text), kept as given for the export.
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(sa.JSON)
     chair_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("participants.id", use_alter=True, ondelete="SET NULL")
     )

@@ -40,8 +40,9 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "kind"))
     name: Mapped[str] = mapped_column(sa.String(300))
-    # Case- and space-folded name: how a returning organisation is recognised.
-    name_key: Mapped[str] = mapped_column(sa.String(300))
+    # Case- and space-folded name: how a returning organisation is recognised. Case folding may
+    # triple a character ("ﬃ" is "ffi"), so the key is three times the name's 300.
+    name_key: Mapped[str] = mapped_column(sa.String(900))
     acronym: Mapped[str | None] = mapped_column(sa.String(40))
     country: Mapped[str | None] = mapped_column(sa.String(2))
 

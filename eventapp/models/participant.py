@@ -65,6 +65,10 @@ class Participant(db.Model):
     dietary: Mapped[str | None] = mapped_column(sa.String(300))
     accessibility: Mapped[str | None] = mapped_column(sa.String(300))
     list_consent: Mapped[bool | None]
+    # The language of every message to this person (schema `language`: en, fr, es).
+    language: Mapped[str | None] = mapped_column(sa.String(2))
+    # Asked for; `funded` is the organisers' decision.
+    travel_support_requested: Mapped[bool | None]
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

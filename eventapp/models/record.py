@@ -43,6 +43,7 @@ class Record(db.Model):
     status: Mapped[RecordStatus] = mapped_column(enum_column(RecordStatus, "status"))
     summary: Mapped[str | None] = mapped_column(sa.Text)
     attendance: Mapped[int | None]
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(sa.JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     session: Mapped[Session] = relationship(back_populates="record")
@@ -73,6 +74,7 @@ class Outcome(db.Model):
     speaker_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("participants.id", ondelete="SET NULL"), index=True
     )
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(sa.JSON)
 
     record: Mapped[Record] = relationship(back_populates="outcomes")
     owner: Mapped[Delegation | None] = relationship()

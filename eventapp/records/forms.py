@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -19,6 +20,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
+from ..fields import CalendarDateField
+from ..interchange.validate import maximum
 from ..models import OutcomeKind, RecordStatus
 
 OUTCOME_KINDS = {
@@ -39,7 +42,7 @@ class OutcomeForm(Form):
     )
     text = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20000)])
     owner = SelectField(_l("Responsible organisation (actions)"), validate_choice=True)
-    due = DateField(_l("Due (actions)"), validators=[Optional()])
+    due = CalendarDateField(_l("Due (actions)"), validators=[Optional()])
     done = BooleanField(_l("Done (actions)"))
     speaker = SelectField(_l("Speaker (statements)"), validate_choice=True)
 
@@ -49,7 +52,7 @@ class RecordForm(FlaskForm):
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=20000)])
     attendance = IntegerField(
         _l("Attendance"),
-        validators=[Optional(), NumberRange(min=0)],
+        validators=[Optional(), NumberRange(min=0, max=maximum("record", "attendance"))],
         description=_l("How many took part in the session."),
     )
     status = RadioField(_l("Status"))
@@ -75,8 +78,12 @@ class RecordForm(FlaskForm):
                 SelectChoice(ref, name) for ref, name in people
             ]
 
-    def document(self) -> dict[str, object]:
-        """The record as the schema writes it; rows without text are left out."""
+    def document(self, current: dict[str, Any] | None = None) -> dict[str, object]:
+        """The record as the schema writes it; rows without text are left out.
+
+        The form does not edit `translations`: those of `current` (the record as stored) are
+        kept wherever the text they translate is unchanged.
+        """
         record: dict[str, object] = {"status": self.status.data}
         if self.summary.data and self.summary.data.strip():
             record["summary"] = self.summary.data.strip()
@@ -98,4 +105,30 @@ class RecordForm(FlaskForm):
                 outcome["speaker"] = row.speaker.data
             outcomes.append(outcome)
         record["outcomes"] = outcomes
+        if current:
+            _keep_translations(current, record)
         return record
+
+
+def _keep_translations(current: dict[str, Any], record: dict[str, Any]) -> None:
+    kept = _unchanged(current.get("translations"), current, record)
+    if kept:
+        record["translations"] = kept
+    before = {(o["kind"], o["text"]): o for o in current.get("outcomes", [])}
+    for outcome in record["outcomes"]:
+        earlier = before.get((outcome["kind"], outcome["text"]))
+        kept = _unchanged(earlier.get("translations"), earlier, outcome) if earlier else None
+        if kept:
+            outcome["translations"] = kept
+
+
+def _unchanged(
+    translations: dict[str, dict[str, str]] | None, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, dict[str, str]] | None:
+    """The translations whose original text is the same after the edit: the others are stale."""
+    kept: dict[str, dict[str, str]] = {}
+    for lang, texts in (translations or {}).items():
+        same = {name: text for name, text in texts.items() if before.get(name) == after.get(name)}
+        if same:
+            kept[lang] = same
+    return kept or None

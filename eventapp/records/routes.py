@@ -91,7 +91,7 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
                 service.replace(
                     meeting,
                     session,
-                    form.document(),
+                    form.document(service.document(session)),
                     user=user,
                     read_current=lambda tag: tag == form.etag.data,
                 )

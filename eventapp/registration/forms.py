@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
+from ..fields import OneLine
 from ..models import ParticipantRole
 from .service import STATUS_LABELS
 
@@ -40,12 +41,12 @@ class OwnDetailsForm(FlaskForm):
     needs_visa_letter = BooleanField(_l("I need a letter of invitation for a visa"))
     dietary = StringField(
         _l("Dietary requirements"),
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=300), OneLine()],
         description=_l("Seen only by the organisers."),
     )
     accessibility = StringField(
         _l("Accessibility needs"),
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=300), OneLine()],
         description=_l("Seen only by the organisers."),
     )
     list_consent = BooleanField(
@@ -62,11 +63,17 @@ class RegistrationForm(OwnDetailsForm):
         description=_l("The network, country or organisation you represent."),
     )
     honorific = StringField(
-        _l("Title"), validators=[Optional(), Length(max=40)], description=_l("e.g. Ms, Mr, Dr")
+        _l("Title"),
+        validators=[Optional(), Length(max=40), OneLine()],
+        description=_l("e.g. Ms, Mr, Dr"),
     )
-    given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=120)])
-    family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=120)])
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=300)])
+    given_name = StringField(
+        _l("Given name"), validators=[DataRequired(), Length(max=120), OneLine()]
+    )
+    family_name = StringField(
+        _l("Family name"), validators=[DataRequired(), Length(max=120), OneLine()]
+    )
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=300), OneLine()])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(
         _l("Role"),
