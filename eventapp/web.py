@@ -55,8 +55,8 @@ def register_extensions(app: Flask) -> None:
     uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
     if uri.startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        connect_args = {"timeout": app.config.get("SQLITE_BUSY_TIMEOUT", 30)}
-        options["connect_args"] = {**connect_args, **options.get("connect_args", {})}
+        busy = app.config.get("SQLITE_BUSY_TIMEOUT", 30)
+        options["connect_args"] = {**options.get("connect_args", {}), "timeout": busy}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     mail.watch(db.session)
