@@ -87,7 +87,8 @@ def conflicts_for(
     for other in _overlapping(meeting, start, end):
         if other.ref == ignore_ref:
             continue
-        when = f"{other.start_local:%Y-%m-%d %H:%M}–{other.end_local:%H:%M}"
+        starts = localtime.format_local(other.start_local).replace("T", " ")
+        when = f"{starts}–{other.end_local:%H:%M}"
         if room is not None and other.room_id == room.id:
             found.append(
                 Conflict(
