@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -47,7 +48,7 @@ token_cli = CommandGroup("token", help="Manage API tokens.")
 demo_cli = CommandGroup("demo", help="The demo meeting.")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Stop with a message on stderr and exit status 1, having written nothing."""
     db.session.rollback()
     click.echo(f"error: {message}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -45,6 +46,12 @@ class Database(SQLAlchemy):
 
 
 db = Database(model_class=Base)
+# The models' base class. The type checker cannot follow db.Model, a class made at run time
+# from Base; it is Base with Flask-SQLAlchemy's conveniences, so it is typed as Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 babel = Babel()

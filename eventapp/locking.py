@@ -9,6 +9,8 @@ meeting queue behind each other and nothing else can come between them.
 
 from __future__ import annotations
 
+from typing import cast
+
 import sqlalchemy as sa
 
 from .extensions import db
@@ -29,7 +31,7 @@ def lock_meeting(meeting: Meeting) -> None:
     database lock; it waits for any other writer of the meeting instead of racing it. Core,
     not ORM: taking a lock is not a change of the meeting's content (see models/content.py).
     """
-    table = Meeting.__table__
+    table = cast(sa.Table, Meeting.__table__)
     db.session.connection().execute(
         sa.update(table).where(table.c.id == meeting.id).values(id=table.c.id)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from typing import Any, cast
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher, profiles
@@ -263,14 +264,15 @@ def find_or_invite(email: str) -> User:
     if user is not None:
         return user
     address = _valid_address(email)
-    users = User.__table__
+    users = cast(sa.Table, User.__table__)
     values = {"email": address, "email_key": mailbox_key(address), "password_hash": None}
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # ON CONFLICT rather than a SAVEPOINT: pysqlite's savepoints outside a transaction commit.
-    created = db.session.execute(
+    result = db.session.execute(
         insert(users).values(**values).on_conflict_do_nothing(index_elements=["email_key"])
-    ).rowcount
+    )
+    created = cast(sa.CursorResult[Any], result).rowcount
     user = find_user(address)
     if user is None:  # accounts are deactivated, never deleted: not seen in practice
         raise RuntimeError(f"the account for {address} vanished while it was made")

@@ -43,7 +43,9 @@ def calendar(agenda: PublishedAgenda) -> bytes:
 
 def vtimezone(key: str, first_year: int, last_year: int) -> Timezone:
     """The zone's VTIMEZONE over whole years, so a zone with DST has both its parts."""
-    return Timezone.from_ical(_vtimezone_text(key, first_year, last_year))
+    component = Timezone.from_ical(_vtimezone_text(key, first_year, last_year))
+    assert isinstance(component, Timezone)  # the text holds one VTIMEZONE
+    return component
 
 
 @lru_cache(maxsize=64)

@@ -222,8 +222,9 @@ def create_session(slug: str) -> Response:
     try:
         session, warnings = sessions.create_session(meeting, body)
     except sessions.SessionProblems as exc:
-        fields = problem_fields(exc.problems)
-        raise ApiError(422, f"{len(exc.problems)} problem(s) in the session.", fields) from exc
+        raise ApiError(
+            422, f"{len(exc.problems)} problem(s) in the session.", problem_fields(exc.problems)
+        ) from exc
     except sessions.SessionConflicts as exc:
         fields: dict[str, str] = {}
         for conflict in exc.conflicts:

@@ -349,8 +349,9 @@ class _Meaning:
     def __init__(self, doc: dict[str, Any]):
         self.doc = doc
         self.found: list[Problem] = []
-        self.meeting = doc.get("meeting") if isinstance(doc.get("meeting"), dict) else {}
-        self.tz = None
+        meeting = doc.get("meeting")
+        self.meeting: dict[str, Any] = meeting if isinstance(meeting, dict) else {}
+        self.tz: Any = None
         self.first_day: date | None = None
         self.last_day: date | None = None
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class AccountRole(enum.StrEnum):
     PARTICIPANT = "participant"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +57,7 @@ class User(UserMixin, db.Model):
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:12]
 
 
-class MeetingRole(db.Model):
+class MeetingRole(Model):
     """An appointment to a meeting: organiser or rapporteur (participants need no appointment)."""
 
     __tablename__ = "meeting_roles"
@@ -74,7 +74,7 @@ class MeetingRole(db.Model):
     meeting: Mapped[Meeting] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, enum_column
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class SessionRole(enum.StrEnum):
     SPEAKER = "speaker"
 
 
-class Room(db.Model):
+class Room(Model):
     __tablename__ = "rooms"
     __table_args__ = (sa.UniqueConstraint("meeting_id", "ref"),)
 
@@ -46,7 +46,7 @@ class Room(db.Model):
     meeting: Mapped[Meeting] = relationship(back_populates="rooms")
 
 
-class Session(db.Model):
+class Session(Model):
     """One item of the agenda. Times are wall-clock in the meeting's zone; UTC is derived."""
 
     __tablename__ = "sessions"
@@ -104,7 +104,7 @@ class Session(db.Model):
         return self._people(SessionRole.SPEAKER)
 
 
-class SessionPerson(db.Model):
+class SessionPerson(Model):
     """A participant's part in a session: chair or speaker, in agenda order."""
 
     __tablename__ = "session_people"

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import localtime
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class Approval(enum.StrEnum):
     AUTOMATIC = "automatic"
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     __tablename__ = "meetings"
     __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="dates_in_order"),)
 

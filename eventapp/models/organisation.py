@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import enum_column
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class OrganisationKind(enum.StrEnum):
 KIND_ORDER: tuple[OrganisationKind, ...] = tuple(OrganisationKind)
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
     __table_args__ = (sa.UniqueConstraint("kind", "name_key"),)
 
@@ -53,7 +53,7 @@ class Organisation(db.Model):
         return " ".join(name.casefold().split())
 
 
-class Delegation(db.Model):
+class Delegation(Model):
     """An organisation at one meeting: the unit that quotas count."""
 
     __tablename__ = "delegations"

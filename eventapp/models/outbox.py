@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One e-mail, stored with the change that caused it and deleted once delivered."""
 
     __tablename__ = "outbox"
@@ -27,7 +27,7 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     """One counted attempt under a rate limit (a failed sign-in, a reset request...).
 
     Kept in the database so that every worker counts the same attempts.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class OutcomeKind(enum.StrEnum):
     STATEMENT = "statement"
 
 
-class Record(db.Model):
+class Record(Model):
     __tablename__ = "records"
     __table_args__ = (sa.CheckConstraint("attendance >= 0", name="attendance_not_negative"),)
 
@@ -56,7 +56,7 @@ class Record(db.Model):
         return self.status is RecordStatus.APPROVED
 
 
-class Outcome(db.Model):
+class Outcome(Model):
     __tablename__ = "outcomes"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, enum_column, utcnow
 
 
@@ -17,7 +17,7 @@ class ReportKind(enum.StrEnum):
     FULL_REPORT = "full-report"
 
 
-class ReportVersion(db.Model):
+class ReportVersion(Model):
     __tablename__ = "report_versions"
     __table_args__ = (sa.UniqueConstraint("meeting_id", "kind", "language", "version"),)
 

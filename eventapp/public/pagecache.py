@@ -2,9 +2,9 @@
 
 Public pages, calendars and schedules are read far more than meetings change. Each is keyed by
 the meeting's content_version (raised by every change the public could see, see
-models/content.py), its name and its language, so a change is never served stale, and several workers agree without talking
-to each other. Pages are served from it only to anonymous visits without pending messages:
-nothing personal is cached.
+models/content.py), its name and its language, so a change is never served stale, and several
+workers agree without talking to each other. Pages are served from it only to anonymous visits
+without pending messages: nothing personal is cached.
 """
 
 from __future__ import annotations
@@ -93,4 +93,5 @@ def cached_response(
     # Anyone may keep a copy, but must ask again each time: a 304 costs one query.
     response.cache_control.public = True
     response.cache_control.no_cache = True
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: a matching If-None-Match becomes a 304
+    return response

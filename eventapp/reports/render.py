@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
+from datetime import date as datetime_date  # the name `date` is a method of Formats
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -243,10 +244,10 @@ class Formats:
     def __init__(self, lang: str):
         self.lang = lang
 
-    def date(self, value: date | None) -> str:
+    def date(self, value: datetime_date | None) -> str:
         return localtime.format_date(value, self.lang) if value else ""
 
-    def dates(self, start: date, end: date) -> str:
+    def dates(self, start: datetime_date, end: datetime_date) -> str:
         """'5 March 2013', '1–2 January 2030': month names written out, as in documents."""
         return localtime.format_date_range(start, end, self.lang, full_months=True)
 
