@@ -851,8 +851,7 @@ class _Builder:
             items = list(pool) if kind == "other" else rng.sample(pool, len(pool))
             for i in range(counts[kind]):
                 if i < len(items):
-                    ref, name, acronym, country = items[i]
-                    self.orgs.append(self._org(ref, name, kind, acronym, country))
+                    self.orgs.append(self._org(*items[i][:2], kind, *items[i][2:]))
                     continue
                 label = {
                     "cso": "Wildlife Trust",

@@ -52,6 +52,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -321,7 +322,7 @@ class ScaleBench:
             if self.profile == key:
                 if not flag:
                     self.delete_meeting()
-                self.maybe_profile(key, lambda flag=flag: self.import_once(flag))
+                self.maybe_profile(key, partial(self.import_once, flag))
 
     def pages(self) -> None:
         """Time the public pages through the test client; each answer must be 200."""
