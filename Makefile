@@ -77,6 +77,7 @@ test-postgres:
 lint: venv-dev
 	$(BIN)/ruff check eventapp tests bench migrations wsgi.py
 	$(BIN)/ruff format --check eventapp tests bench wsgi.py
+	$(BIN)/mypy
 
 format: venv-dev
 	$(BIN)/ruff format eventapp tests bench wsgi.py
