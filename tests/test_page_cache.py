@@ -147,9 +147,7 @@ def test_changes_the_public_cannot_see_keep_every_public_etag(client, demo_meeti
     assert etags(client) == before
 
 
-def test_a_change_the_public_sees_changes_the_etag_of_the_page_that_shows_it(
-    client, demo_meeting
-):
+def test_a_change_the_public_sees_changes_the_etag_of_the_page_that_shows_it(client, demo_meeting):
     from eventapp.models import Session
 
     before = etags(client)
