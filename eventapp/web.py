@@ -116,10 +116,21 @@ def _wants_json() -> bool:
 
 
 def database_unavailable(exc: BaseException) -> bool:
-    """A failure of the database itself (gone, locked, out of connections), not of our query."""
-    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.TimeoutError):
-        return True
-    return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+    """A failure of the database itself (gone, locked, out of connections), not of our query.
+
+    The exceptions it caused count too (a session refusing to go on after a lost connection).
+    """
+    seen: BaseException | None = exc
+    for _depth in range(10):
+        if seen is None:
+            return False
+        lost = sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.TimeoutError
+        if isinstance(seen, lost) or (
+            isinstance(seen, sa.exc.DBAPIError) and seen.connection_invalidated
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def discard_transaction() -> None:
@@ -132,7 +143,7 @@ def discard_transaction() -> None:
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(sa.exc.SQLAlchemyError)
-    def database_error(exc: sa.exc.SQLAlchemyError):  # type: ignore[no-untyped-def]
+    def database_error(exc: Exception):  # type: ignore[no-untyped-def]
         if not database_unavailable(exc):
             return unexpected_error(exc)
         app.logger.warning(
@@ -152,6 +163,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
+        if database_unavailable(exc):
+            return database_error(exc)
         # Never a traceback to a user: log it, roll back, answer plainly.
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         discard_transaction()
