@@ -21,7 +21,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import idna
@@ -46,7 +46,7 @@ RQ_RETRIES = [10, 60, 300, 900, 3600]
 # After the n-th failure the row waits BACKOFF * 2**(n-1), at most MAX_BACKOFF.
 BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=6)
-_table = OutboxMessage.__table__
+_table = cast(sa.Table, OutboxMessage.__table__)
 
 
 class MailNotSent(RuntimeError):
@@ -205,10 +205,13 @@ def deliver_due(limit: int | None = 50) -> Delivery:
 def _claim(session: Session, outbox_id: int, lease: timedelta) -> dict[str, Any] | None:
     """Take the row for this delivery if it is still due (another worker may have it)."""
     now = utcnow()
-    taken = session.execute(
-        sa.update(_table)
-        .where(_table.c.id == outbox_id, _table.c.next_attempt_at <= now)
-        .values(next_attempt_at=now + lease)
+    taken = cast(
+        sa.CursorResult[Any],
+        session.execute(
+            sa.update(_table)
+            .where(_table.c.id == outbox_id, _table.c.next_attempt_at <= now)
+            .values(next_attempt_at=now + lease)
+        ),
     )
     session.commit()
     if taken.rowcount != 1:

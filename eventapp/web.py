@@ -40,11 +40,11 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]  # command line, background jobs
     asked = request.args.get("lang")
-    if asked in languages:
+    if isinstance(asked, str) and asked in languages:
         session["lang"] = asked
         return asked
     remembered = session.get("lang")
-    if remembered in languages:
+    if isinstance(remembered, str) and remembered in languages:
         return remembered
     return request.accept_languages.best_match(languages) or "en"
 
