@@ -194,28 +194,30 @@ def user_for_reset_token(token: str) -> User | None:
 def send_password_reset(email: str) -> None:
     """Queue a reset link if the address has an active account; say nothing either way.
 
-    Both ways do the same work in the database, an audit entry committed by the caller (so the
-    answer takes as long); the mail goes through the outbox, so no mail server is waited on.
+    Both ways do the same work, so the answer takes as long: the message is composed, and an
+    audit entry is committed by the caller; only for an account does the message go into the
+    outbox, which delivers it after the answer, so no mail server is waited on.
     """
     from flask_babel import gettext as _
 
     from .. import mail
 
     user = find_user(email)
-    if user is None or not user.active:
-        audit.log("account.password_reset_requested", target=email.strip()[:254])
-        return
-    link = f"{current_app.config['BASE_URL']}/password/reset/{reset_token(user)}"
+    known = user is not None and user.active
+    address = user.email if user is not None and known else email.strip()[:254]
+    token = reset_token(user) if user is not None and known else _reset_serializer().dumps({})
     body = _(
         "Someone asked to reset the password of your eventapp account %(email)s.\n\n"
         "To choose a new password, open this link within an hour:\n%(link)s\n\n"
         "The link works once. If you did not ask for this, ignore this message: "
         "your password stays as it is.",
-        email=user.email,
-        link=link,
+        email=address,
+        link=f"{current_app.config['BASE_URL']}/password/reset/{token}",
     )
-    mail.send(mail.compose(user.email, _("Reset your eventapp password"), body))
-    audit.log("account.password_reset_requested", target=user.email, actor=user)
+    message = mail.compose(address, _("Reset your eventapp password"), body)
+    if known:
+        mail.send(message)
+    audit.log("account.password_reset_requested", target=address, actor=user if known else None)
 
 
 # -- tokens and appointments --------------------------------------------------------------
