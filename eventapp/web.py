@@ -144,6 +144,20 @@ def discard_transaction() -> None:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(sa.exc.SQLAlchemyError)
     def database_error(exc: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(exc, sa.exc.IntegrityError):
+            # The rules are checked under the meeting's lock; a constraint that still refuses
+            # a row means a change made at the same moment won (the same account twice, say).
+            app.logger.info("constraint refused a write on %s: %s", request.path, exc.orig)
+            discard_transaction()
+            if _wants_json():
+                from .api.errors import error_response
+
+                return error_response(
+                    409,
+                    "The request conflicts with a change made at the same time: "
+                    "read again and retry.",
+                )
+            return render_template("errors/error.html", code=409, error=None), 409
         if not database_unavailable(exc):
             return unexpected_error(exc)
         app.logger.warning(

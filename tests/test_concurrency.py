@@ -205,3 +205,42 @@ def test_the_same_new_meeting_created_at_once_is_one_meeting_and_409s(app):
     assert codes == [201, 409, 409, 409], codes
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 1
+
+
+def test_the_same_account_created_at_once_in_the_browser_is_one_account_and_409s(app):
+    from eventapp.models import User
+    from tests.conftest import csrf_token, sign_in
+
+    make_account("admin@example.org", "admin")
+    clients = []
+    for _ in range(5):
+        client = app.test_client()
+        sign_in(client, "admin@example.org")
+        clients.append((client, csrf_token(client, "/admin/accounts")))
+    barrier = threading.Barrier(len(clients))
+    answers: list[Any] = [None] * len(clients)
+
+    def create(index: int) -> None:
+        client, token = clients[index]
+        barrier.wait()
+        answers[index] = client.post(
+            "/admin/accounts", data={"email": "new.colleague@example.org", "csrf_token": token}
+        )
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(a.status_code for a in answers)
+    assert codes.count(302) >= 1 and set(codes) <= {302, 400, 409}, codes
+    for answer in answers:
+        if answer.status_code == 409:
+            assert "Someone changed this at the same moment" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(User.email == "new.colleague@example.org")
+        )
+        == 1
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from sqlalchemy.exc import IntegrityError
 
 from ..accounts.permissions import (
     ADMIN,
@@ -57,17 +56,6 @@ def warning_header(messages: list[str]) -> str:
 @bp.errorhandler(ApiError)
 def api_error(exc: ApiError) -> Response:
     return error_response(exc.status, exc.message, exc.fields)
-
-
-@bp.errorhandler(IntegrityError)
-def integrity_error(exc: IntegrityError) -> Response:
-    # The rules are checked under the meeting's lock; a constraint that still refuses a row
-    # means a change made at the same moment won (an import of the same slug, say).
-    db.session.rollback()
-    current_app.logger.info("constraint refused a write: %s", exc.orig)
-    return error_response(
-        409, "The request conflicts with a change made at the same time: read again and retry."
-    )
 
 
 @bp.get("/openapi.json")
