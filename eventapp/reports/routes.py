@@ -136,8 +136,8 @@ def _publish_failure(exc: publish.PublishError) -> str:
     """What the organiser is told when nothing could be published."""
     if isinstance(exc, publish.StoreNotWritable):
         return _(
-            "Nothing was published: the report store on the server does not accept new files. "
-            "Ask the administrator to check REPORTS_DIR (space and permissions)."
+            "Nothing was published: the server could not store the report (its disk may be "
+            "full or read-only). Please tell the system administrator, then try again."
         )
     if isinstance(exc, publish.QueueUnreachable):
         return _("Nothing was published: the publication queue does not answer. Try again later.")
