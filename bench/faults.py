@@ -24,9 +24,6 @@ import http.client
 import itertools
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,18 +38,11 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.gunicorn import HOST, flask, free_port, serving  # noqa: E402
 from bench.run import reset_postgres  # noqa: E402
 
-HOST = "127.0.0.1"
-VENV_BIN = ROOT / ".venv" / "bin"
 DEMO = ROOT / "eventapp" / "demo" / "first-global-wen-meeting.json"
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/eventapp_faults_bench"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def ensure_database(url: str) -> None:
@@ -71,17 +61,6 @@ def ensure_database(url: str) -> None:
         engine.dispose()
 
 
-def flask(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    command = [str(VENV_BIN / "flask"), "--app", "wsgi", *args]
-    done = subprocess.run(
-        command, cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, check=False
-    )
-    if done.returncode:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"failed: flask --app wsgi {' '.join(args)}")
-    return done.stdout.strip()
-
-
 def prepare(env: dict[str, str], work: Path) -> tuple[str, str]:
     """Schema, the demo meeting open for registration, an organiser's token: (slug, token)."""
     flask(["db", "upgrade"], env)
@@ -95,32 +74,6 @@ def prepare(env: dict[str, str], work: Path) -> tuple[str, str]:
     slug = flask(["meeting", "import", str(path)], env).splitlines()[-1]
     flask(["user", "create", "org@example.org", "--role", "organiser", "--meeting", slug], env)
     return slug, flask(["token", "create", "org@example.org"], env).splitlines()[-1]
-
-
-def wait_ready(server: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.stderr.write(log.read_text(errors="replace")[-4000:])
-    raise SystemExit("gunicorn did not become ready")
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
-        return
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
 
 
 class Load:
@@ -228,25 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         env.pop("REDIS_URL", None)
         slug, token = prepare(env, work)
-        port = free_port()
         log = work / "gunicorn.log"
-        command = [
-            str(VENV_BIN / "gunicorn"),
-            *("-w", str(args.workers), "-b", f"{HOST}:{port}"),
-            *("--error-logfile", str(log), "--timeout", "60"),
-            "wsgi:app",
-        ]
-        app_log = (work / "app.log").open("wb")
-        server = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=app_log,
-            start_new_session=True,
-        )
-        try:
-            wait_ready(server, port, log, timeout=60)
+        options = ("--timeout", "60")
+        with serving(env, log, workers=args.workers, options=options) as port:
             load = Load(port, slug, token, args.requests, time.monotonic() + args.seconds)
             kills: Counter[str] = Counter()
             threads = [threading.Thread(target=load.client) for _ in range(args.clients)]
@@ -262,10 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             load.done.set()
             killing.join()
             elapsed = time.monotonic() - started
-        finally:
-            stop(server)
-            app_log.close()
-        logs = log.read_text(errors="replace") + (work / "app.log").read_text(errors="replace")
+        logs = log.read_text(errors="replace")
         unhandled = [
             block
             for block in logs.split("\n[")

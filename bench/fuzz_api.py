@@ -32,21 +32,11 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.gunicorn import HOST, VENV_BIN, flask, serving  # noqa: E402
 from bench.run import reset_postgres  # noqa: E402
-from bench.serve_compare import HOST, VENV_BIN, free_port, stop, wait_ready  # noqa: E402
 
 DEMO = ROOT / "eventapp" / "demo" / "first-global-wen-meeting.json"
-APP = "wsgi:app"
 ACCOUNTS = {"organiser": "organiser@example.org", "admin": "admin@example.org"}
-
-
-def flask_output(args: list[str], env: dict[str, str]) -> str:
-    command = [str(VENV_BIN / "flask"), "--app", "wsgi", *args]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"failed: flask --app wsgi {' '.join(args)}")
-    return done.stdout
 
 
 def open_registration(work: Path) -> Path:
@@ -98,28 +88,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         env.pop("REDIS_URL", None)
         env.pop("MAIL_URL", None)
-        flask_output(["db", "upgrade"], env)
-        flask_output(["demo", "load"], env)
-        flask_output(["meeting", "import", "--replace", str(open_registration(work))], env)
+        flask(["db", "upgrade"], env)
+        flask(["demo", "load"], env)
+        flask(["meeting", "import", "--replace", str(open_registration(work))], env)
         tokens = {
-            role: flask_output(["token", "create", email], env).strip().splitlines()[-1]
+            role: flask(["token", "create", email], env).strip().splitlines()[-1]
             for role, email in ACCOUNTS.items()
         }
-        port = free_port()
-        log = work / "gunicorn.log"
-        with log.open("wb") as log_file:
-            server = subprocess.Popen(
-                [VENV_BIN / "gunicorn", "-w", str(args.workers), "-b", f"{HOST}:{port}", APP],
-                cwd=ROOT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
         worst = 0
         config = fuzz_config(work)
-        try:
-            wait_ready(server, port, log, timeout=60)
+        with serving(env, work / "gunicorn.log", workers=args.workers) as port:
             for role, token in tokens.items():
                 print(f"== schemathesis with the {role}'s token", flush=True)
                 command = [
@@ -148,18 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     command += ["--max-time", str(args.max_time)]
                 done = subprocess.run(command, cwd=ROOT, check=False)
                 worst = max(worst, done.returncode)
-            errors = [
-                line
-                for line in log.read_text(errors="replace").splitlines()
-                if "unhandled error" in line or "Traceback" in line
-            ]
-            print(f"== unhandled errors in gunicorn's log: {len(errors)}")
-            for line in errors[:20]:
-                print("  " + line)
-            if errors:
-                worst = max(worst, 1)
-        finally:
-            stop(server)
+        log = (work / "gunicorn.log").read_text(errors="replace")
+        errors = [
+            line for line in log.splitlines() if "unhandled error" in line or "Traceback" in line
+        ]
+        print(f"== unhandled errors in gunicorn's log: {len(errors)}")
+        for line in errors[:20]:
+            print("  " + line)
+        if errors:
+            worst = max(worst, 1)
         return worst
 
 

@@ -29,9 +29,7 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,12 +46,11 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.gunicorn import HOST, flask, serving  # noqa: E402
 from bench.run import database_label, machine, reset_postgres  # noqa: E402
 
 Json = dict[str, Any]
 
-HOST = "127.0.0.1"
-VENV_BIN = ROOT / ".venv" / "bin"
 SLUG = "indico-peer"
 
 # The peer's meeting (populate.py): N_DAYS, N_CONTRIBS, N_ROOMS, N_REGISTRATIONS, TZ, FIRST_DAY.
@@ -259,50 +256,6 @@ def measure(port: int, key: str, label: str, path: str, n: int, warmup: int) -> 
 # -- the server ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def flask(args: list[str], env: dict[str, str]) -> None:
-    """Run ``flask --app wsgi ARGS``; stop with its output if it fails."""
-    command = [str(VENV_BIN / "flask"), "--app", "wsgi", *args]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"failed: flask --app wsgi {' '.join(args)}")
-
-
-def wait_ready(server: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:
-    """Wait for /healthz to answer 200; stop with gunicorn's log if it does not."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            break
-        try:
-            if get(port, "/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.stderr.write(log.read_text(errors="replace")[-4000:])
-    raise SystemExit("gunicorn did not become ready")
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    """Stop gunicorn: SIGTERM to its master, then SIGKILL to its process group if need be."""
-    if server.poll() is not None:
-        return
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        # start_new_session made the master the leader of a group of its own: its workers.
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-
-
 # -- output ----------------------------------------------------------------------------------
 
 
@@ -399,36 +352,20 @@ def serve_and_measure(args: argparse.Namespace, work: Path) -> tuple[list[PageRe
     flask(["db", "upgrade"], env)
     flask(["meeting", "import", str(source)], env)
 
-    port = args.port or free_port()
-    log = work / "gunicorn.log"
-    command = [str(VENV_BIN / "gunicorn"), "-w", str(args.workers), "-b", f"{HOST}:{port}"]
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [*command, "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches us only; we stop gunicorn ourselves
-        )
     results: list[PageResult] = []
-    try:
-        wait_ready(server, port, log, timeout=60)
+    with serving(env, work / "gunicorn.log", workers=args.workers, port=args.port) as port:
         for key, label, path, optional in PAGES:
             status = get(port, path)[0]
             if status != 200:
                 if optional and status == 404:
                     results.append(PageResult(key, label, path, [status], skipped="404: not built"))
                     continue
-                sys.stderr.write(log.read_text(errors="replace")[-4000:])
                 raise SystemExit(f"GET {path} answered {status}")
             print(f"measuring {path}", file=sys.stderr, flush=True)
             result = measure(port, key, label, path, args.n, args.warmup)
             if result.status != [200]:
                 raise SystemExit(f"GET {path} answered {result.status} while measured")
             results.append(result)
-    finally:
-        stop(server)
     label = database_label(url) if args.database else "a fresh SQLite file"
     return results, label
 
