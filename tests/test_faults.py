@@ -63,14 +63,14 @@ def terminator(app: Flask) -> Iterator[Terminator]:
         sa.event.remove(db.engine, "before_cursor_execute", killer)
 
 
-def assert_unavailable(response, json: bool) -> None:  # type: ignore[no-untyped-def]
+def assert_unavailable(response, json: bool, words: str = "briefly unavailable") -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == 503, response.get_data(as_text=True)[:500]
     assert int(response.headers["Retry-After"]) > 0
     if json:
         assert response.get_json()["error"]["code"] == "unavailable"
     else:
         assert response.mimetype == "text/html"
-        assert "briefly unavailable" in response.get_data(as_text=True)
+        assert words in response.get_data(as_text=True)
 
 
 @postgres_only
@@ -91,7 +91,8 @@ def test_backend_killed_mid_request_is_503_for_a_page(client, demo_meeting, term
     page = f"/meetings/{DEMO_SLUG}/"
     assert client.get(page).status_code == 200
     terminator.armed = True
-    assert_unavailable(client.get(page, headers={"Accept-Language": "fr"}), json=False)
+    french = client.get(page, headers={"Accept-Language": "fr"})
+    assert_unavailable(french, json=False, words="momentanément indisponible")
     assert client.get(page).status_code == 200
 
 
