@@ -44,6 +44,16 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+def _seconds(name: str, default: int) -> int:
+    """A whole number of seconds from the environment, or the default when it is not set."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) <= 86_400:
+        raise ConfigurationError(f"{name} must be a whole number of seconds from 1 to 86400.")
+    return int(value)
+
+
 def load_config(instance_path: Path) -> dict[str, object]:
     """Build the Flask configuration from the environment."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -57,11 +67,11 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "MAIL_URL": os.environ.get("MAIL_URL") or None,
         "OUTBOX_DIR": instance_path / "outbox",
         # Seconds an SMTP conversation may take before the message waits for a later delivery.
-        "MAIL_TIMEOUT": 10,
+        "MAIL_TIMEOUT": _seconds("MAIL_TIMEOUT", 10),
         # Seconds a SQLite writer waits for another one's lock before the answer is 503.
-        "SQLITE_BUSY_TIMEOUT": 30,
+        "SQLITE_BUSY_TIMEOUT": _seconds("SQLITE_BUSY_TIMEOUT", 30),
         # Seconds a client is asked to wait (Retry-After) while the database does not answer.
-        "UNAVAILABLE_RETRY_AFTER": 5,
+        "UNAVAILABLE_RETRY_AFTER": _seconds("UNAVAILABLE_RETRY_AFTER", 5),
         "BASE_URL": (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "LANGUAGES": ("en", "fr", "es"),
         "BABEL_DEFAULT_LOCALE": "en",

@@ -59,3 +59,18 @@ def test_defaults(monkeypatch, tmp_path):
     assert config["BASE_URL"] == "http://127.0.0.1:5000"
     assert config["REDIS_URL"] is None
     assert config["OUTBOX_DIR"] == tmp_path / "outbox"
+
+
+def test_timeouts_come_from_the_environment_and_nonsense_is_refused(monkeypatch, tmp_path):
+    from eventapp.config import load_config
+
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT", "2")
+    monkeypatch.setenv("MAIL_TIMEOUT", "7")
+    monkeypatch.delenv("UNAVAILABLE_RETRY_AFTER", raising=False)
+    config = load_config(tmp_path)
+    assert (config["SQLITE_BUSY_TIMEOUT"], config["MAIL_TIMEOUT"]) == (2, 7)
+    assert config["UNAVAILABLE_RETRY_AFTER"] == 5
+    for nonsense in ("soon", "-1", "0", "1e3"):
+        monkeypatch.setenv("UNAVAILABLE_RETRY_AFTER", nonsense)
+        with pytest.raises(ConfigurationError, match="UNAVAILABLE_RETRY_AFTER"):
+            load_config(tmp_path)
