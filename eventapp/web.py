@@ -314,6 +314,11 @@ def register_template_helpers(app: Flask) -> None:
     def clock_filter(value: datetime) -> str:
         return localtime.format_clock(value, locale())
 
+    from .vocabulary import label
+
+    # {{ person.status|label }}: the one vocabulary's words for an enum value.
+    app.add_template_filter(label, "label")
+
     @app.template_filter("nl2p")
     def nl2p_filter(value: str | None) -> Markup:
         """Paragraphs from plain text, every piece escaped."""

@@ -282,7 +282,7 @@ def test_attendance_counts_organisations_and_approved_participants_per_kind(rich
         "igo": "Intergovernmental organizations",
         "cso": "Civil society organizations",
         "donor": "Donors",
-        "other": "Other",
+        "other": "Other participants",
     }
     for kind, label in labels.items():
         people = [p for p in approved if kinds[p["organisation"]] == kind]

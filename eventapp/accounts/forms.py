@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ..models import AccountRole
+from ..vocabulary import choices
 from .service import MIN_PASSWORD_LENGTH
 
 
@@ -65,8 +65,5 @@ class AppointForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(
         _l("Role"),
-        choices=[
-            SelectChoice(AccountRole.RAPPORTEUR.value, _l("Rapporteur")),
-            SelectChoice(AccountRole.ORGANISER.value, _l("Organiser")),
-        ],
+        choices=choices([AccountRole.RAPPORTEUR, AccountRole.ORGANISER]),
     )

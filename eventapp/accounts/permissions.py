@@ -138,18 +138,6 @@ def may_appoint(user: User | None, meeting: Meeting, role: AccountRole) -> bool:
     return role is AccountRole.RAPPORTEUR and is_organiser(user, meeting)
 
 
-def role_label(role: AccountRole) -> str:
-    from flask_babel import gettext as _
-
-    labels = {
-        AccountRole.ADMIN: _("administrator"),
-        AccountRole.ORGANISER: _("organiser"),
-        AccountRole.RAPPORTEUR: _("rapporteur"),
-        AccountRole.PARTICIPANT: _("participant"),
-    }
-    return labels[role]
-
-
 def allow(rule: Rule) -> Callable[[F], F]:
     """Declare who may use a view. The check itself runs in `enforce` before every request."""
 
@@ -238,5 +226,4 @@ __all__ = [
     "meeting_from",
     "meeting_or_404",
     "participant_of",
-    "role_label",
 ]

@@ -25,6 +25,7 @@ from .. import audit
 from ..extensions import csrf, db, limiter
 from ..mailbox import mailbox_key
 from ..models import AccountRole, Meeting, Participant, User
+from ..vocabulary import label
 from . import forms, service
 from .permissions import (
     ADMIN,
@@ -36,7 +37,6 @@ from .permissions import (
     is_rapporteur,
     may_appoint,
     meeting_or_404,
-    role_label,
 )
 
 bp = Blueprint("accounts", __name__)
@@ -238,9 +238,11 @@ def admin_accounts() -> ResponseReturnValue:
             return redirect(url_for("accounts.admin_accounts"))
     elif request.method == "POST":
         status = 400
-    users = db.session.scalars(sa.select(User).order_by(User.email_key)).all()
     return render_template(
-        "accounts/admin_accounts.html", form=form, users=users, confirm_form=forms.ConfirmForm()
+        "accounts/admin_accounts.html",
+        form=form,
+        users=service.account_list(),
+        confirm_form=forms.ConfirmForm(),
     ), status
 
 
@@ -276,7 +278,7 @@ def team(slug: str) -> ResponseReturnValue:
         user = service.find_or_invite(form.email.data or "")
         service.appoint(user, meeting, role)
         db.session.commit()
-        flash(_("%(email)s is now %(role)s.", email=user.email, role=role_label(role)), "success")
+        flash(_("%(email)s is appointed: %(role)s.", email=user.email, role=label(role)), "success")
         return redirect(url_for("accounts.team", slug=slug))
     if request.method == "POST":
         status = 400
@@ -284,6 +286,7 @@ def team(slug: str) -> ResponseReturnValue:
         "accounts/team.html",
         meeting=meeting,
         team=service.meeting_team(meeting),
+        dismissable={r for r in AccountRole if may_appoint(current_user, meeting, r)},  # type: ignore[arg-type]
         form=form,
         confirm_form=forms.ConfirmForm(),
         can_appoint_organisers=may_appoint(current_user, meeting, AccountRole.ORGANISER),  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
@@ -290,12 +292,48 @@ def set_active(user: User, active: bool) -> None:
     audit.log("account.activated" if active else "account.deactivated", target=user.email)
 
 
-def meeting_team(meeting: Meeting) -> list[tuple[User, AccountRole]]:
+@dataclass(frozen=True)
+class AccountRow:
+    """An account as the administrators' list shows it: each role, with its meeting's name."""
+
+    id: int
+    email: str
+    active: bool
+    roles: list[tuple[AccountRole, str | None]]
+
+
+def account_list() -> list[AccountRow]:
+    """Every account by address, administrators' role first, then appointments."""
+    users = db.session.scalars(
+        sa.select(User)
+        .order_by(User.email_key)
+        .options(selectinload(User.meeting_roles).selectinload(MeetingRole.meeting))
+    )
+    return [
+        AccountRow(
+            id=user.id,
+            email=user.email,
+            active=user.active,
+            roles=([(AccountRole.ADMIN, None)] if user.is_admin else [])
+            + [(r.role, r.meeting.short_title or r.meeting.slug) for r in user.meeting_roles],
+        )
+        for user in users
+    ]
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    user_id: int
+    email: str
+    role: AccountRole
+
+
+def meeting_team(meeting: Meeting) -> list[TeamMember]:
     """Who is appointed to the meeting, organisers first."""
     rows = db.session.execute(
-        sa.select(User, MeetingRole.role)
+        sa.select(User.id, User.email, MeetingRole.role)
         .join(MeetingRole, MeetingRole.user_id == User.id)
         .where(MeetingRole.meeting_id == meeting.id)
         .order_by(MeetingRole.role, User.email_key)
     ).all()
-    return [(user, role) for user, role in rows]
+    return [TeamMember(user_id, email, role) for user_id, email, role in rows]

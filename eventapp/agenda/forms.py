@@ -17,16 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from .. import localtime
 from ..fields import LocalDateTimeField, OneLine
 from ..models import SessionKind
-
-KIND_LABELS = {
-    SessionKind.PLENARY: _l("Plenary"),
-    SessionKind.BREAKOUT: _l("Breakout session"),
-    SessionKind.PANEL: _l("Panel"),
-    SessionKind.CLOSED: _l("Closed session"),
-    SessionKind.SIDE_EVENT: _l("Side event"),
-    SessionKind.CEREMONY: _l("Ceremony"),
-    SessionKind.BREAK: _l("Break"),
-}
+from ..vocabulary import choices
 
 
 class SessionForm(FlaskForm):
@@ -39,9 +30,7 @@ class SessionForm(FlaskForm):
         _l("Agenda item number"), validators=[Optional(), Length(max=20), OneLine()]
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300), OneLine()])
-    kind = SelectField(
-        _l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()]
-    )
+    kind = SelectField(_l("Kind"), choices=choices(SessionKind))
     start = LocalDateTimeField(_l("Starts (local time)"), validators=[DataRequired()])
     end = LocalDateTimeField(_l("Ends (local time)"), validators=[DataRequired()])
     room = SelectField(_l("Room"))

@@ -21,7 +21,7 @@ from ..models import Meeting
 from ..public.pagecache import cached_response
 from ..registration.service import participant_choices
 from . import ical, schedule, service, sessions
-from .forms import KIND_LABELS, SessionForm
+from .forms import SessionForm
 
 bp = Blueprint("agenda", __name__)
 
@@ -141,5 +141,4 @@ def manage(slug: str) -> ResponseReturnValue:
         form=form,
         items=items,
         problems=problems,
-        kind_labels={k.value: v for k, v in KIND_LABELS.items()},
     ), status

@@ -29,6 +29,7 @@ from ..models import (
     SessionPerson,
 )
 from ..registration.service import listed_by_kind, registration_state
+from ..vocabulary import label
 
 SESSION_KIND_LABELS = {
     SessionKind.PLENARY: _l("Plenary"),
@@ -38,20 +39,6 @@ SESSION_KIND_LABELS = {
     SessionKind.SIDE_EVENT: _l("Side event"),
     SessionKind.CEREMONY: _l("Ceremony"),
     SessionKind.BREAK: _l("Break"),
-}
-
-ORGANISATION_KIND_LABELS = {
-    OrganisationKind.WEN: _l("Wildlife Enforcement Networks"),
-    OrganisationKind.COUNTRY: _l("Countries"),
-    OrganisationKind.IGO: _l("Intergovernmental organizations"),
-    OrganisationKind.CSO: _l("Civil society organizations"),
-    OrganisationKind.DONOR: _l("Donors"),
-    OrganisationKind.OTHER: _l("Other participants"),
-}
-
-REPORT_LABELS = {
-    ReportKind.CHAIR_SUMMARY: _l("Chair’s summary"),
-    ReportKind.FULL_REPORT: _l("Full report"),
 }
 
 
@@ -255,7 +242,7 @@ def _reports(meeting: Meeting) -> list[ReportLink]:
         links.append(
             ReportLink(
                 kind=kind.value,
-                label=str(REPORT_LABELS[kind]),
+                label=label(kind),
                 # A plain path: the reports blueprint answers it (404 while none is published).
                 href=f"/meetings/{meeting.slug}/reports/{kind.value}.pdf",
                 version=version,
@@ -346,7 +333,7 @@ def listed_participants(meeting: Meeting) -> list[KindGroup]:
     return [
         KindGroup(
             kind,
-            str(ORGANISATION_KIND_LABELS[kind]),
+            label(kind, heading=True),
             [
                 ListedOrganisation(
                     name=delegation.name,

@@ -23,21 +23,15 @@ from wtforms.validators import Length, NumberRange, Optional
 from ..fields import CalendarDateField
 from ..interchange.validate import maximum
 from ..models import OutcomeKind, RecordStatus
+from ..vocabulary import choices
 
-OUTCOME_KINDS = {
-    OutcomeKind.DECISION: _l("Decision"),
-    OutcomeKind.RECOMMENDATION: _l("Recommendation"),
-    OutcomeKind.CONCLUSION: _l("Conclusion"),
-    OutcomeKind.ACTION: _l("Action"),
-    OutcomeKind.STATEMENT: _l("Statement"),
-}
 BLANK_OUTCOMES = 3  # empty rows offered for new outcomes; more after each save
 
 
 class OutcomeForm(Form):
     kind = SelectField(
         _l("Kind"),
-        choices=[SelectChoice(k.value, label) for k, label in OUTCOME_KINDS.items()],
+        choices=choices(OutcomeKind),
         default=OutcomeKind.DECISION.value,
     )
     text = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20000)])

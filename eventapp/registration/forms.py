@@ -10,20 +10,9 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from ..fields import OneLine
 from ..models import ParticipantRole
-from .service import STATUS_LABELS
+from ..vocabulary import choices
 
-__all__ = ["PUBLIC_ROLES", "ROLE_LABELS", "STATUS_LABELS", "OwnDetailsForm", "RegistrationForm"]
-
-ROLE_LABELS = {
-    ParticipantRole.HEAD_OF_DELEGATION: _l("Head of delegation"),
-    ParticipantRole.DELEGATE: _l("Delegate"),
-    ParticipantRole.OBSERVER: _l("Observer"),
-    ParticipantRole.SPEAKER: _l("Speaker"),
-    ParticipantRole.CHAIR: _l("Chair"),
-    ParticipantRole.RAPPORTEUR: _l("Rapporteur"),
-    ParticipantRole.ORGANISER: _l("Organiser"),
-    ParticipantRole.SECRETARIAT: _l("Secretariat"),
-}
+__all__ = ["PUBLIC_ROLES", "OwnDetailsForm", "RegistrationForm"]
 
 # What a member of the public may say they come as. The meeting's offices (chair, rapporteur,
 # organiser, secretariat) are given by the organisers, through the API or an import.
@@ -77,7 +66,7 @@ class RegistrationForm(OwnDetailsForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in PUBLIC_ROLES],
+        choices=choices(PUBLIC_ROLES),
         default=ParticipantRole.DELEGATE.value,
         # A forged value gets this sentence rather than WTForms' "Not a valid choice".
         validate_choice=False,

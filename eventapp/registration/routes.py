@@ -26,8 +26,9 @@ from ..accounts.permissions import (
 )
 from ..extensions import db, limiter
 from ..models import Participant, ParticipantRole
+from ..vocabulary import label
 from . import notices, service
-from .forms import ROLE_LABELS, STATUS_LABELS, OwnDetailsForm, RegistrationForm
+from .forms import OwnDetailsForm, RegistrationForm
 
 bp = Blueprint("registration", __name__)
 
@@ -149,9 +150,7 @@ def overview(slug: str) -> ResponseReturnValue:
         "registration/overview.html",
         meeting=meeting,
         overview=service.overview(meeting),
-        role_labels={role.value: label for role, label in ROLE_LABELS.items()},
         confirm_form=ConfirmForm(),
-        transitions=service.TRANSITIONS,
     )
 
 
@@ -173,7 +172,7 @@ def decide(slug: str, ref: str, action: str) -> ResponseReturnValue:
         notices.tell_status(changed)
         db.session.commit()
         flash(
-            _("%(name)s: %(status)s.", name=person.full_name, status=STATUS_LABELS[person.status]),
+            _("%(name)s: %(status)s.", name=person.full_name, status=label(person.status)),
             "success",
         )
     return redirect(url_for("registration.overview", slug=slug, _anchor=f"p-{ref}"), code=303)

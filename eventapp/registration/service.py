@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..accounts.service import find_or_invite
 from ..extensions import db
 from ..locking import lock_meeting
 from ..mailbox import mailbox_key
@@ -34,14 +34,7 @@ from ..models import (
     RegistrationStatus,
 )
 from ..models.types import utcnow
-
-STATUS_LABELS = {
-    RegistrationStatus.PENDING: _l("pending"),
-    RegistrationStatus.APPROVED: _l("approved"),
-    RegistrationStatus.WAITLISTED: _l("on the waiting list"),
-    RegistrationStatus.DECLINED: _l("declined"),
-    RegistrationStatus.CANCELLED: _l("cancelled"),
-}
+from ..vocabulary import label
 
 APPROVED = RegistrationStatus.APPROVED
 WAITLISTED = RegistrationStatus.WAITLISTED
@@ -194,7 +187,8 @@ def register(
     """Record a registration; its status follows the meeting's approval rule and limits.
 
     Manual approval: pending. Automatic: approved while quota and capacity allow, else on the
-    waiting list. Organisers may register people outside the registration period.
+    waiting list. Organisers may register people outside the registration period. The person
+    has an account afterwards (found or made), whoever registered them.
     """
     if not by_organiser and not registration_open(meeting):
         raise RegistrationClosed(_("Registration for this meeting is closed."))
@@ -252,6 +246,9 @@ def register(
     )
     db.session.add(person)
     db.session.flush()
+    # The same address is the same person, however they were registered: an account (without
+    # a password until they choose one) lets them follow and manage the registration.
+    find_or_invite(email)
     audit.log(
         "registration.created",
         meeting=meeting,
@@ -284,11 +281,11 @@ def change(
     db.session.refresh(person)  # the status as it stands now that the meeting is locked
     if person.status not in TRANSITIONS[action]:
         messages = {
-            "approve": _("A registration that is %(status)s cannot be approved."),
-            "decline": _("A registration that is %(status)s cannot be declined."),
-            "cancel": _("A registration that is %(status)s cannot be cancelled."),
+            "approve": _("A registration with the status “%(status)s” cannot be approved."),
+            "decline": _("A registration with the status “%(status)s” cannot be declined."),
+            "cancel": _("A registration with the status “%(status)s” cannot be cancelled."),
         }
-        raise InvalidTransition(messages[action] % {"status": STATUS_LABELS[person.status]})
+        raise InvalidTransition(messages[action] % {"status": label(person.status)})
     was_approved = person.status is APPROVED
     before = person.status
     promoted: list[Participant] = []
@@ -330,12 +327,63 @@ def request_from_mapping(data: dict[str, Any]) -> RegistrationRequest:
     )
 
 
+def offered_actions(status: RegistrationStatus) -> tuple[str, ...]:
+    """The decisions the desk offers for a status: those TRANSITIONS allow that change it."""
+    return tuple(
+        action
+        for action, allowed in TRANSITIONS.items()
+        if status in allowed and not (action == "approve" and status is APPROVED)
+    )
+
+
+@dataclass(frozen=True)
+class RegistrationRow:
+    """One registration as the organisers' desk shows it, with the decisions it allows."""
+
+    ref: str
+    honorific: str | None
+    given_name: str
+    family_name: str
+    position: str | None
+    email: str
+    role: ParticipantRole
+    status: RegistrationStatus
+    funded: bool
+    needs_visa_letter: bool
+    dietary: str | None
+    accessibility: str | None
+    list_consent: bool
+    actions: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class DelegationView:
-    delegation: Delegation
-    participants: list[Participant]
+    id: int
+    name: str
+    acronym: str | None
+    kind: OrganisationKind
+    participants: list[RegistrationRow]
     approved: int
     quota: int | None
+
+
+def _row(person: Participant) -> RegistrationRow:
+    return RegistrationRow(
+        ref=person.ref,
+        honorific=person.honorific,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        position=person.position,
+        email=person.email,
+        role=person.role,
+        status=person.status,
+        funded=bool(person.funded),
+        needs_visa_letter=bool(person.needs_visa_letter),
+        dietary=person.dietary,
+        accessibility=person.accessibility,
+        list_consent=bool(person.list_consent),
+        actions=offered_actions(person.status),
+    )
 
 
 @dataclass(frozen=True)
@@ -364,7 +412,15 @@ def overview(meeting: Meeting) -> RegistrationOverview:
         status_counts.update(p.status for p in people)
         approved = sum(p.status is RegistrationStatus.APPROVED for p in people)
         views.append(
-            DelegationView(delegation, people, approved, meeting.quota_for(delegation.kind))
+            DelegationView(
+                id=delegation.id,
+                name=delegation.name,
+                acronym=delegation.acronym,
+                kind=delegation.kind,
+                participants=[_row(p) for p in people],
+                approved=approved,
+                quota=meeting.quota_for(delegation.kind),
+            )
         )
     return RegistrationOverview(
         by_status={status: status_counts.get(status, 0) for status in RegistrationStatus},

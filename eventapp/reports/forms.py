@@ -8,6 +8,7 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from ..models import ReportKind
+from ..vocabulary import choices
 
 LANGUAGE_NAMES = {"en": _l("English"), "fr": _l("French"), "es": _l("Spanish")}
 
@@ -15,10 +16,7 @@ LANGUAGE_NAMES = {"en": _l("English"), "fr": _l("French"), "es": _l("Spanish")}
 class PublishForm(FlaskForm):
     kind = SelectField(
         _l("Document"),
-        choices=[
-            SelectChoice(ReportKind.CHAIR_SUMMARY.value, _l("Chair's summary")),
-            SelectChoice(ReportKind.FULL_REPORT.value, _l("Report of the meeting")),
-        ],
+        choices=choices(ReportKind),
     )
     lang = SelectField(
         _l("Language"),

@@ -20,7 +20,7 @@ from urllib.request import url2pathname
 
 import pydyf
 from flask import render_template
-from flask_babel import force_locale, gettext, lazy_gettext
+from flask_babel import force_locale, gettext
 from weasyprint import HTML
 from weasyprint.formatting_structure.boxes import TextBox
 from weasyprint.pdf.stream import Stream
@@ -28,8 +28,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .. import localtime
 from ..config import PROJECT_ROOT
-from ..models import Meeting, OrganisationKind, OutcomeKind, ReportKind
+from ..models import Meeting, ReportKind
 from ..models.types import utcnow
+from ..vocabulary import label
 from . import service
 
 logger = logging.getLogger(__name__)
@@ -51,34 +52,6 @@ PDF_VARIANT = "pdf/ua-1"
 TEMPLATES = {
     ReportKind.CHAIR_SUMMARY: "print/chair-summary.html",
     ReportKind.FULL_REPORT: "print/full-report.html",
-}
-
-KIND_TITLES = {
-    ReportKind.CHAIR_SUMMARY: lazy_gettext("Chair's summary"),
-    ReportKind.FULL_REPORT: lazy_gettext("Report of the meeting"),
-}
-
-OUTCOME_LABELS = {
-    OutcomeKind.DECISION: lazy_gettext("Decision"),
-    OutcomeKind.RECOMMENDATION: lazy_gettext("Recommendation"),
-    OutcomeKind.CONCLUSION: lazy_gettext("Conclusion"),
-    OutcomeKind.ACTION: lazy_gettext("Action"),
-    OutcomeKind.STATEMENT: lazy_gettext("Statement"),
-}
-
-OUTCOME_HEADINGS = {
-    OutcomeKind.DECISION: lazy_gettext("Decisions"),
-    OutcomeKind.RECOMMENDATION: lazy_gettext("Recommendations"),
-    OutcomeKind.CONCLUSION: lazy_gettext("Conclusions"),
-}
-
-ORGANISATION_KINDS = {
-    OrganisationKind.WEN: lazy_gettext("Wildlife Enforcement Networks"),
-    OrganisationKind.COUNTRY: lazy_gettext("Countries"),
-    OrganisationKind.IGO: lazy_gettext("Intergovernmental organizations"),
-    OrganisationKind.CSO: lazy_gettext("Civil society organizations"),
-    OrganisationKind.DONOR: lazy_gettext("Donors"),
-    OrganisationKind.OTHER: lazy_gettext("Other"),
 }
 
 
@@ -138,11 +111,8 @@ def report_html(
             preview=preview,
             version=version,
             issued=issued or utcnow().date(),
-            kind_title=str(KIND_TITLES[kind]),
+            kind_title=label(kind),
             page_label=_page_label(),
-            outcome_labels=OUTCOME_LABELS,
-            outcome_headings=OUTCOME_HEADINGS,
-            organisation_kinds=ORGANISATION_KINDS,
             findings_kinds=service.FINDINGS,
             fmt=Formats(lang),
         )

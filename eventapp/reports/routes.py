@@ -128,7 +128,7 @@ def manage(slug: str) -> ResponseReturnValue:
     ).all()
     status = 400 if form.is_submitted() else 200
     return render_template(
-        "reports/manage.html", meeting=meeting, form=form, versions=versions
+        "reports/manage.html", meeting=meeting, form=form, versions=versions, kinds=list(ReportKind)
     ), status
 
 
