@@ -28,9 +28,9 @@ from jsonschema import Draft6Validator, FormatChecker
 from pypdf import PdfReader
 
 from bench.generate import generate_meeting
-from eventapp.agenda import ical, schedule, service
+from eventapp.agenda import ical, published, schedule
 from eventapp.extensions import db
-from eventapp.models import Meeting, Session
+from eventapp.models import Meeting, Session, SessionKind
 
 from .conftest import DEMO_SLUG, SHARED, demo_document, load
 
@@ -396,7 +396,7 @@ def test_event_slugs_and_ids_for_awkward_references() -> None:
     assert len({i.id for i in ids.values()}) == len(ids)
 
 
-def _agenda_with_refs(refs: list[str]) -> service.PublishedAgenda:
+def _agenda_with_refs(refs: list[str]) -> published.Agenda:
     from datetime import date, timedelta
 
     from eventapp.localtime import zone
@@ -404,11 +404,11 @@ def _agenda_with_refs(refs: list[str]) -> service.PublishedAgenda:
     tz = zone("Europe/Zurich")
     start = datetime(2026, 3, 5, 9, 0, tzinfo=tz)
     items = tuple(
-        service.Item(
+        published.Item(
             ref=ref,
             number=None,
             title=ref,
-            kind="plenary",
+            kind=SessionKind.PLENARY,
             description=None,
             start=start + timedelta(hours=n),
             end=start + timedelta(hours=n, minutes=30),
@@ -418,8 +418,8 @@ def _agenda_with_refs(refs: list[str]) -> service.PublishedAgenda:
         )
         for n, ref in enumerate(refs)
     )
-    day = service.Day(1, date(2026, 3, 5), items[0].start, items[-1].end, ("UTC+01:00",), items)
-    return service.PublishedAgenda(
+    day = published.Day(1, date(2026, 3, 5), items[0].start, items[-1].end, ("UTC+01:00",), items)
+    return published.Agenda(
         slug="wen9",
         title="WEN 9",
         short_title=None,
@@ -659,7 +659,7 @@ def test_published_agenda_is_built_from_one_query(app: Flask) -> None:
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        agenda = service.published_agenda(meeting)
+        agenda = published.published_agenda(meeting)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 1, statements

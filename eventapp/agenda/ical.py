@@ -12,17 +12,18 @@ from functools import lru_cache
 from flask_babel import force_locale
 from icalendar import Calendar, Event, Timezone
 
-from .service import Item, PublishedAgenda, description, kind_label, location
+from .published import Agenda, Item, kind_label
+from .service import description, location
 
 PRODID = "-//eventapp//Wildlife Enforcement Networks meetings//EN"
 
 
-def uid(agenda: PublishedAgenda, item: Item) -> str:
+def uid(agenda: Agenda, item: Item) -> str:
     """Stable across requests and re-imports: the session's and the meeting's references."""
     return f"{item.ref}.{agenda.slug}@eventapp"
 
 
-def calendar(agenda: PublishedAgenda) -> bytes:
+def calendar(agenda: Agenda) -> bytes:
     """The iCalendar text of the agenda's public sessions."""
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -56,11 +57,11 @@ def _vtimezone_text(key: str, first_year: int, last_year: int) -> bytes:
     return zone.to_ical()
 
 
-def _event(agenda: PublishedAgenda, item: Item) -> Event:
+def _event(agenda: Agenda, item: Item) -> Event:
     event = Event()
     event.add("uid", uid(agenda, item))
     # The publication time: the same on every request until the agenda is published again.
-    event.add("dtstamp", agenda.published_at)
+    event.add("dtstamp", agenda.publication)
     event.add("dtstart", item.start)
     event.add("dtend", item.end)
     event.add("summary", item.heading)

@@ -19,16 +19,17 @@ from ..accounts.permissions import ORGANISER, PUBLIC, allow, meeting_or_404
 from ..extensions import db
 from ..models import Meeting
 from ..public.pagecache import cached_response
+from ..public.service import find_meeting
 from ..registration.service import participant_choices
-from . import ical, schedule, service, sessions
+from . import ical, published, schedule, service, sessions
 from .forms import SessionForm
 
 bp = Blueprint("agenda", __name__)
 
 
 def _published(slug: str) -> Meeting:
-    meeting = service.find_published(slug)
-    if meeting is None:
+    meeting = find_meeting(slug)
+    if meeting is None or meeting.agenda_published_at is None:
         abort(404)
     return meeting
 
@@ -45,7 +46,7 @@ def _export(
         meeting,
         name,
         variant,
-        lambda: build(service.published_agenda(meeting)),
+        lambda: build(published.published_agenda(meeting)),
         mimetype=mimetype,
     )
     # If-Modified-Since alone cannot decide: sessions change without a new publication.
@@ -81,7 +82,7 @@ def schedule_xml(slug: str) -> Response:
 def schedule_json(slug: str) -> Response:
     meeting = _published(slug)
 
-    def build(agenda: service.PublishedAgenda) -> bytes:
+    def build(agenda: published.Agenda) -> bytes:
         return json.dumps(schedule.schedule_json(agenda), ensure_ascii=False, indent=1).encode()
 
     return _export(meeting, "schedule.json", "", build, "application/json", f"{slug}-schedule.json")

@@ -22,7 +22,8 @@ from typing import Any
 from flask_babel import force_locale
 
 from .. import localtime
-from .service import Item, Place, PublishedAgenda, description, kind_label
+from .published import Agenda, Item, Place, kind_label
+from .service import description
 
 # Fixed for good (uuid5 of the URL namespace and "urn:eventapp:schedule"): every guid hangs on it.
 GUID_NAMESPACE = uuid.UUID("f29b9bc0-c19c-5fdd-982b-a85be1d7443a")
@@ -50,7 +51,7 @@ class EventIds:
     slug: str
 
 
-def acronym(agenda: PublishedAgenda) -> str:
+def acronym(agenda: Agenda) -> str:
     """The conference's acronym from the meeting's slug: unique, stable and already ASCII.
 
     Both schemas must accept it: the XSD wants [a-z0-9_-]{4,}, the JSON schema allows a hyphen
@@ -64,7 +65,7 @@ def acronym(agenda: PublishedAgenda) -> str:
     return value
 
 
-def guid(agenda: PublishedAgenda, kind: str, ref: str | None) -> str:
+def guid(agenda: Agenda, kind: str, ref: str | None) -> str:
     """A UUID5 from the meeting's slug and a reference: e.g. guid(agenda, 'session', 's-open')."""
     return _guid(agenda.slug, kind, ref or "")
 
@@ -74,7 +75,7 @@ def _guid(slug: str, kind: str, ref: str) -> str:
     return str(uuid.uuid5(GUID_NAMESPACE, f"{slug}/{kind}/{ref}"))
 
 
-def event_ids(agenda: PublishedAgenda) -> dict[str, EventIds]:
+def event_ids(agenda: Agenda) -> dict[str, EventIds]:
     """Each public session's identifiers, by session reference."""
     prefix = acronym(agenda)
     guids = {item.ref: guid(agenda, "session", item.ref) for item in agenda.items}
@@ -99,18 +100,18 @@ def _slug_part(ref: str) -> str:
     return f"{part.strip('-_') or 'item'}-{hashlib.sha256(ref.encode()).hexdigest()[:8]}"
 
 
-def version(agenda: PublishedAgenda) -> str:
+def version(agenda: Agenda) -> str:
     """Changes with every publication and with every change to what the schedule shows."""
-    published = agenda.published_at.replace(microsecond=0)
+    published = agenda.publication.replace(microsecond=0)
     return f"{localtime.format_instant(published)} {agenda.fingerprint[:8]}"
 
 
-def time_zone_name(agenda: PublishedAgenda) -> str | None:
+def time_zone_name(agenda: Agenda) -> str | None:
     """The zone's IANA name when schema.json accepts it (see JSON_TIME_ZONE_NAME)."""
     return agenda.timezone if JSON_TIME_ZONE_NAME.search(agenda.timezone) else None
 
 
-def timeslot_minutes(agenda: PublishedAgenda) -> int:
+def timeslot_minutes(agenda: Agenda) -> int:
     """The largest grid (at most an hour) that every start and duration falls on."""
     values = [item.start.hour * 60 + item.start.minute for item in agenda.items]
     values += [_minutes(item.duration) for item in agenda.items]
@@ -129,17 +130,17 @@ def _iso(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-def _tracks(agenda: PublishedAgenda) -> dict[str, tuple[str, str]]:
+def _tracks(agenda: Agenda) -> dict[str, tuple[str, str]]:
     """Each session kind on the agenda, in order of first use: (name, slug) of its track."""
     kinds = dict.fromkeys(item.kind for item in agenda.items)
     return {kind: (kind_label(kind), kind.replace("_", "-")) for kind in kinds}
 
 
-def _place(agenda: PublishedAgenda, item: Item) -> Place:
+def _place(agenda: Agenda, item: Item) -> Place:
     return item.room or agenda.venue
 
 
-def _by_room(agenda: PublishedAgenda, items: tuple[Item, ...]) -> list[tuple[Place, list[Item]]]:
+def _by_room(agenda: Agenda, items: tuple[Item, ...]) -> list[tuple[Place, list[Item]]]:
     """A day's items under each place, places in the agenda's order."""
     rooms: dict[str, list[Item]] = {}
     for item in items:
@@ -147,7 +148,7 @@ def _by_room(agenda: PublishedAgenda, items: tuple[Item, ...]) -> list[tuple[Pla
     return [(place, rooms[place.name]) for place in agenda.rooms if place.name in rooms]
 
 
-def _event(agenda: PublishedAgenda, item: Item, ids: EventIds, track: str) -> dict[str, Any]:
+def _event(agenda: Agenda, item: Item, ids: EventIds, track: str) -> dict[str, Any]:
     """The fields both forms share, in the JSON form's names and types."""
     text = description(item)
     return {
@@ -176,7 +177,7 @@ def _event(agenda: PublishedAgenda, item: Item, ids: EventIds, track: str) -> di
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def schedule_json(agenda: PublishedAgenda) -> dict[str, Any]:
+def schedule_json(agenda: Agenda) -> dict[str, Any]:
     """The c3voc JSON form (schema.json), events keyed by room name per day."""
     ids = event_ids(agenda)
     with force_locale("en"):
@@ -229,7 +230,7 @@ def schedule_json(agenda: PublishedAgenda) -> dict[str, Any]:
 # --- XML ----------------------------------------------------------------------------------------
 
 
-def schedule_xml(agenda: PublishedAgenda) -> bytes:
+def schedule_xml(agenda: Agenda) -> bytes:
     """The frab/c3voc XML form (schedule.xml.xsd); ElementTree escapes every value."""
     ids = event_ids(agenda)
     root = ET.Element("schedule")

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, send_
 from flask_babel import get_locale
 
 from ..accounts.permissions import PUBLIC, allow
+from ..agenda import published
 from ..extensions import db
 from ..models import Meeting
 from ..registration.service import registration_state
@@ -71,7 +72,7 @@ def agenda(slug: str):  # type: ignore[no-untyped-def]
         lambda: render_template(
             "public/agenda.html",
             meeting=service.summary(meeting, locale),
-            days=service.public_agenda(meeting),
+            days=published.public_days(meeting),
             page="agenda",
         ),
     )

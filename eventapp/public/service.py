@@ -1,59 +1,24 @@
 """What the public may see of a meeting: plain data for the public pages.
 
-The rules live here: only public sessions of a published agenda, only approved participants
-who consented to be listed, never an e-mail address or any other registration detail.
+What the public may see is decided by eventapp.disclosure; the agenda is agenda/published.py's
+read model. Never an e-mail address or any other registration detail.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import get_timezone_location
-from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
 
-from .. import localtime
+from .. import disclosure, localtime
+from ..disclosure import ListedOrganisation, ListedPerson
 from ..extensions import db
-from ..models import (
-    Meeting,
-    OrganisationKind,
-    Participant,
-    ReportKind,
-    ReportVersion,
-    Session,
-    SessionKind,
-    SessionPerson,
-)
-from ..registration.service import listed_by_kind, registration_state
+from ..models import Meeting, OrganisationKind, ReportKind, ReportVersion
+from ..registration.service import registration_state
 from ..vocabulary import label
-
-SESSION_KIND_LABELS = {
-    SessionKind.PLENARY: _l("Plenary"),
-    SessionKind.BREAKOUT: _l("Breakout session"),
-    SessionKind.PANEL: _l("Panel"),
-    SessionKind.CLOSED: _l("Closed session"),
-    SessionKind.SIDE_EVENT: _l("Side event"),
-    SessionKind.CEREMONY: _l("Ceremony"),
-    SessionKind.BREAK: _l("Break"),
-}
-
-
-@dataclass(frozen=True)
-class PublicName:
-    """A person's name as the public may see it (only ever built for listed people)."""
-
-    honorific: str | None
-    given_name: str
-    family_name: str
-
-
-@dataclass(frozen=True)
-class ListedPerson(PublicName):
-    position: str | None
 
 
 @dataclass(frozen=True)
@@ -102,53 +67,10 @@ class MeetingSummary:
 
 
 @dataclass(frozen=True)
-class AgendaEntry:
-    ref: str
-    number: str | None
-    title: str
-    kind: str
-    kind_label: str
-    description: str | None
-    start: datetime
-    end: datetime
-    # ISO 8601 with the UTC offset in force at that wall-clock time, for <time datetime>.
-    start_iso: str
-    end_iso: str
-    utc_offset: str
-    room: str | None
-    chairs: list[PublicName]
-    speakers: list[PublicName]
-
-
-@dataclass(frozen=True)
-class AgendaDay:
-    day: date
-    # Offsets in force during the day's sessions, in order: two on a day the clocks change.
-    offsets: list[str]
-    entries: list[AgendaEntry]
-
-    @property
-    def utc_offset(self) -> str:
-        return self.offsets[0]
-
-    @property
-    def clocks_change(self) -> bool:
-        return len(self.offsets) > 1
-
-
-@dataclass(frozen=True)
-class ListedOrganisation:
-    name: str
-    acronym: str | None
-    country: str | None
-    people: list[ListedPerson]
-
-
-@dataclass(frozen=True)
 class KindGroup:
     kind: OrganisationKind
     label: str
-    organisations: list[ListedOrganisation] = field(default_factory=list)
+    organisations: tuple[ListedOrganisation, ...]
 
     @property
     def count(self) -> int:
@@ -160,28 +82,6 @@ def find_meeting(slug: str) -> Meeting | None:
     if not slug or len(slug) > 64 or "\x00" in slug:
         return None
     return db.session.scalar(sa.select(Meeting).where(Meeting.slug == slug))
-
-
-def public_name(person: Participant | None) -> str | None:
-    """A participant's name as one line of text, as the public may see it: only with consent."""
-    name = public_person(person)
-    if name is None:
-        return None
-    prefix = f"{name.honorific} " if name.honorific else ""
-    return f"{prefix}{name.given_name} {name.family_name}"
-
-
-def public_person(person: Participant | None) -> PublicName | None:
-    """A participant's name as the public may see it: only approved and with consent."""
-    if person is None or not person.listed:
-        return None
-    return PublicName(person.honorific, person.given_name, person.family_name)
-
-
-def _listed_person(person: Participant | None) -> ListedPerson | None:
-    if person is None or not person.listed:
-        return None
-    return ListedPerson(person.honorific, person.given_name, person.family_name, person.position)
 
 
 def dates_label(start: date, end: date, locale: str) -> str:
@@ -270,7 +170,7 @@ def summary(meeting: Meeting, locale: str) -> MeetingSummary:
         timezone=tz.key,
         zone_label=localtime.zone_label(tz, locale),
         zone_place=_zone_place(meeting, tz, locale),
-        chair=_listed_person(meeting.chair),
+        chair=disclosure.listed_person(meeting.chair),
         agenda_published=meeting.agenda_published_at is not None,
         registration_opens=meeting.registration_opens,
         registration_closes=meeting.registration_closes,
@@ -279,73 +179,9 @@ def summary(meeting: Meeting, locale: str) -> MeetingSummary:
     )
 
 
-def public_agenda(meeting: Meeting) -> list[AgendaDay]:
-    """The published agenda by day: public sessions only, in local time."""
-    if meeting.agenda_published_at is None:
-        return []
-    sessions = db.session.scalars(
-        sa.select(Session)
-        .where(Session.meeting_id == meeting.id)
-        .options(
-            selectinload(Session.room),
-            selectinload(Session.people).selectinload(SessionPerson.participant),
-        )
-        .order_by(Session.start_local, Session.end_local, Session.id)
-    ).all()
-    tz: ZoneInfo = meeting.zone
-    entries = [_entry(s, tz) for s in sessions if s.is_public]
-    days = []
-    for day, group in groupby(entries, key=lambda e: e.start.date()):
-        items = list(group)
-        offsets = list(dict.fromkeys(e.utc_offset for e in items))
-        days.append(AgendaDay(day=day, offsets=offsets, entries=items))
-    return days
-
-
-def _names(people: list[Participant]) -> list[PublicName]:
-    return [name for name in (public_person(p) for p in people) if name]
-
-
-def _entry(s: Session, tz: ZoneInfo) -> AgendaEntry:
-    # The offset is taken per session, so a day on which the clocks change is right too.
-    start = s.start_local.replace(tzinfo=tz)
-    end = s.end_local.replace(tzinfo=tz)
-    return AgendaEntry(
-        ref=s.ref,
-        number=s.number,
-        title=s.title,
-        kind=s.kind.value,
-        kind_label=str(SESSION_KIND_LABELS[s.kind]),
-        description=s.description,
-        start=s.start_local,
-        end=s.end_local,
-        start_iso=start.isoformat(timespec="minutes"),
-        end_iso=end.isoformat(timespec="minutes"),
-        utc_offset=localtime.utc_offset_label(tz, s.start_local),
-        room=s.room.name if s.room else None,
-        chairs=_names(s.chairs),
-        speakers=_names(s.speakers),
-    )
-
-
 def listed_participants(meeting: Meeting) -> list[KindGroup]:
     """Approved participants who consented, by organisation kind, then organisation."""
     return [
-        KindGroup(
-            kind,
-            label(kind, heading=True),
-            [
-                ListedOrganisation(
-                    name=delegation.name,
-                    acronym=delegation.acronym,
-                    country=delegation.country,
-                    people=[
-                        ListedPerson(p.honorific, p.given_name, p.family_name, p.position)
-                        for p in people
-                    ],
-                )
-                for delegation, people in organisations
-            ],
-        )
-        for kind, organisations in listed_by_kind(meeting)
+        KindGroup(group.kind, label(group.kind, heading=True), group.organisations)
+        for group in disclosure.listed_participants(meeting)
     ]

@@ -2,8 +2,8 @@
 
 The rules of contract section 5 live here. Only approved records feed a report (previews
 included): draft and submitted ones never do, and a closed session's approved record does.
-A speaker is named only when approved and consenting to be listed; the list of participants
-holds only those people, and never an e-mail address or a personal need.
+Who is named, and how the others are attributed, is eventapp.disclosure's rule; the agenda
+annex is agenda/published.py's read model, closed sessions included.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from .. import disclosure
+from ..agenda import published
 from ..extensions import db
 from ..models import (
     KIND_ORDER,
@@ -30,7 +32,6 @@ from ..models import (
     ReportKind,
     Session,
 )
-from ..registration.service import listed_by_kind
 
 SYMBOL_SUFFIX = {ReportKind.CHAIR_SUMMARY: "CS", ReportKind.FULL_REPORT: "REP"}
 
@@ -57,6 +58,7 @@ class DocumentHead:
     chair: str | None
     chair_signature: str | None
     chair_organisation: str | None
+    chair_representative: str | None
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class OutcomeLine:
     # Who spoke: a name only for an approved, consenting participant; else their organisation.
     speaker: str | None
     speaker_organisation: str | None
+    speaker_representative: str | None
     owner: str | None
     due: date | None
     done: bool | None
@@ -102,42 +105,10 @@ class ActionItem:
 
 
 @dataclass(frozen=True)
-class AgendaLine:
-    day: date
-    number: str | None
-    title: str
-    start: datetime
-    end: datetime
-    room: str | None
-    closed: bool
-
-
-@dataclass(frozen=True)
 class AttendanceRow:
     kind: OrganisationKind
     organisations: int
     participants: int
-
-
-@dataclass(frozen=True)
-class ListedPerson:
-    honorific: str | None
-    given_name: str
-    family_name: str
-    position: str | None
-
-
-@dataclass(frozen=True)
-class ListedOrganisation:
-    name: str
-    acronym: str | None
-    people: tuple[ListedPerson, ...]
-
-
-@dataclass(frozen=True)
-class KindGroup:
-    kind: OrganisationKind
-    organisations: tuple[ListedOrganisation, ...]
 
 
 @dataclass(frozen=True)
@@ -153,8 +124,9 @@ class FullReport:
     items: tuple[ItemReport, ...]
     actions: tuple[ActionItem, ...]
     attendance: tuple[AttendanceRow, ...]
-    agenda: tuple[AgendaLine, ...]
-    participants: tuple[KindGroup, ...]
+    # Annex I, every session; Annex II, the people who may be named.
+    agenda: published.Agenda
+    participants: tuple[disclosure.ListedGroup, ...]
 
     def findings(self, kind: OutcomeKind) -> tuple[tuple[ItemReport, OutcomeLine], ...]:
         """Every approved outcome of one kind, with the item it came from, in agenda order."""
@@ -185,15 +157,14 @@ def chair_summary(meeting: Meeting) -> ChairSummary:
 
 
 def full_report(meeting: Meeting) -> FullReport:
-    sessions = _sessions(meeting)
-    items = _approved_items(sessions)
+    items = _approved_items(_sessions(meeting))
     return FullReport(
         head=_head(meeting, ReportKind.FULL_REPORT),
         items=items,
         actions=_actions(items),
         attendance=_attendance(meeting),
-        agenda=tuple(_agenda_line(s) for s in sessions),
-        participants=_listed_participants(meeting),
+        agenda=published.build(meeting, include_closed=True),
+        participants=disclosure.listed_participants(meeting),
     )
 
 
@@ -201,16 +172,10 @@ def gather(meeting: Meeting, kind: ReportKind) -> ChairSummary | FullReport:
     return chair_summary(meeting) if kind is ReportKind.CHAIR_SUMMARY else full_report(meeting)
 
 
-def named(person: Participant | None) -> str | None:
-    """A participant's name as a report may print it: only approved and consenting people."""
-    if person is None or not person.listed:
-        return None
-    prefix = f"{person.honorific} " if person.honorific else ""
-    return f"{prefix}{person.given_name} {person.family_name}"
-
-
 def _head(meeting: Meeting, kind: ReportKind) -> DocumentHead:
     chair = meeting.chair
+    chair_name = disclosure.public_name(chair)
+    attribution = disclosure.attribution(chair)
     return DocumentHead(
         kind=kind,
         symbol=document_symbol(meeting, kind),
@@ -225,9 +190,10 @@ def _head(meeting: Meeting, kind: ReportKind) -> DocumentHead:
         start_date=meeting.start_date,
         end_date=meeting.end_date,
         timezone=meeting.timezone,
-        chair=named(chair),
-        chair_signature=chair.full_name if chair is not None and chair.listed else None,
-        chair_organisation=chair.delegation.name if chair is not None else None,
+        chair=attribution.name,
+        chair_signature=chair_name.full_name if chair_name else None,
+        chair_organisation=attribution.organisation,
+        chair_representative=attribution.representative,
     )
 
 
@@ -238,7 +204,6 @@ def _sessions(meeting: Meeting) -> list[Session]:
             sa.select(Session)
             .where(Session.meeting_id == meeting.id)
             .options(
-                selectinload(Session.room),
                 selectinload(Session.record)
                 .selectinload(Record.outcomes)
                 .options(
@@ -270,7 +235,7 @@ def _approved_items(sessions: Iterable[Session]) -> tuple[ItemReport, ...]:
                 anchor=f"item-{position}",
                 number=session.number,
                 title=session.title,
-                closed=not session.is_public,
+                closed=not disclosure.is_public(session),
                 start=session.start_local,
                 end=session.end_local,
                 summary=record.summary,
@@ -281,12 +246,13 @@ def _approved_items(sessions: Iterable[Session]) -> tuple[ItemReport, ...]:
 
 
 def _outcome(outcome: Outcome) -> OutcomeLine:
-    speaker = outcome.speaker
+    speaker = disclosure.attribution(outcome.speaker)
     return OutcomeLine(
         kind=outcome.kind,
         text=outcome.text,
-        speaker=named(speaker),
-        speaker_organisation=speaker.delegation.name if speaker is not None else None,
+        speaker=speaker.name,
+        speaker_organisation=speaker.organisation,
+        speaker_representative=speaker.representative,
         owner=outcome.owner.name if outcome.owner is not None else None,
         due=outcome.due,
         done=outcome.done,
@@ -300,18 +266,6 @@ def _actions(items: Iterable[ItemReport]) -> tuple[ActionItem, ...]:
         )
         for item in items
         for o in item.of_kind(OutcomeKind.ACTION)
-    )
-
-
-def _agenda_line(session: Session) -> AgendaLine:
-    return AgendaLine(
-        day=session.start_local.date(),
-        number=session.number,
-        title=session.title,
-        start=session.start_local,
-        end=session.end_local,
-        room=session.room.name if session.room else None,
-        closed=not session.is_public,
     )
 
 
@@ -332,28 +286,3 @@ def _attendance(meeting: Meeting) -> tuple[AttendanceRow, ...]:
     ).all()
     counts = {kind: (organisations, people) for kind, organisations, people in rows}
     return tuple(AttendanceRow(kind, *counts.get(kind, (0, 0))) for kind in KIND_ORDER)
-
-
-def _listed_participants(meeting: Meeting) -> tuple[KindGroup, ...]:
-    """Annex II: approved participants who consented, by organisation kind, then organisation.
-
-    Only names, honorifics and positions: never an e-mail address, dietary, accessibility or
-    visa details.
-    """
-    return tuple(
-        KindGroup(
-            kind,
-            tuple(
-                ListedOrganisation(
-                    name=delegation.name,
-                    acronym=delegation.acronym,
-                    people=tuple(
-                        ListedPerson(p.honorific, p.given_name, p.family_name, p.position)
-                        for p in people
-                    ),
-                )
-                for delegation, people in organisations
-            ),
-        )
-        for kind, organisations in listed_by_kind(meeting)
-    )
