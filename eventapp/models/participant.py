@@ -80,8 +80,3 @@ class Participant(Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
-
-    @property
-    def listed(self) -> bool:
-        """May appear by name on public pages and in published lists."""
-        return self.status is RegistrationStatus.APPROVED and bool(self.list_consent)

@@ -430,42 +430,6 @@ def overview(meeting: Meeting) -> RegistrationOverview:
     )
 
 
-def listed_by_kind(
-    meeting: Meeting,
-) -> list[tuple[OrganisationKind, list[tuple[Delegation, list[Participant]]]]]:
-    """Who may be listed by name (approved, with consent), by kind, organisation and name.
-
-    The one rule behind the public list of participants and the reports' annex.
-    """
-    people = db.session.scalars(
-        sa.select(Participant)
-        .where(
-            Participant.meeting_id == meeting.id,
-            Participant.status == RegistrationStatus.APPROVED,
-            Participant.list_consent.is_(True),
-        )
-        .options(selectinload(Participant.delegation))
-    ).all()
-    by_delegation: dict[int, list[Participant]] = {}
-    for person in people:
-        if person.listed:  # the model's rule, checked again where the query states it
-            by_delegation.setdefault(person.delegation_id, []).append(person)
-    delegations = sorted(
-        {p.delegation for members in by_delegation.values() for p in members},
-        key=lambda d: (d.name.casefold(), d.id),
-    )
-    groups: dict[OrganisationKind, list[tuple[Delegation, list[Participant]]]] = {
-        kind: [] for kind in KIND_ORDER
-    }
-    for delegation in delegations:
-        members = sorted(
-            by_delegation[delegation.id],
-            key=lambda p: (p.family_name.casefold(), p.given_name.casefold(), p.id),
-        )
-        groups[delegation.kind].append((delegation, members))
-    return [(kind, organisations) for kind, organisations in groups.items() if organisations]
-
-
 def registrations(meeting: Meeting, status: RegistrationStatus | None = None) -> list[Participant]:
     """The meeting's registrations in order of arrival, optionally of one status."""
     query = (
