@@ -6,12 +6,9 @@ is emptied, so tests see committed data exactly as the application does.
 
 from __future__ import annotations
 
-import copy
-import json
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,10 +21,19 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 from eventapp import create_app
 from eventapp.extensions import db
 
-ROOT = Path(__file__).resolve().parent.parent
+# Test modules take these from tests.factories and tests.helpers; they stay importable here too.
+from tests.factories import (  # noqa: F401
+    DEMO_FILE,
+    DEMO_SLUG,
+    PASSWORD,
+    ROOT,
+    demo_document,
+    load,
+    make_account,
+)
+from tests.helpers import csrf_token, sign_in  # noqa: F401
+
 SHARED = ROOT.parent / "shared"
-DEMO_FILE = ROOT / "eventapp" / "demo" / "first-global-wen-meeting.json"
-DEMO_SLUG = "first-global-wen-meeting"
 
 
 def _reset_postgres(url: str) -> None:
@@ -117,68 +123,14 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
-def demo_document() -> dict[str, Any]:
-    """A fresh copy of the demo meeting's document, to change at will."""
-    return copy.deepcopy(_demo_cache())
-
-
-_DEMO: dict[str, Any] = {}
-
-
-def _demo_cache() -> dict[str, Any]:
-    if not _DEMO:
-        _DEMO.update(json.loads(DEMO_FILE.read_text("utf-8")))
-    return _DEMO
-
-
 @pytest.fixture
 def demo_doc() -> dict[str, Any]:
     return demo_document()
 
 
-def load(doc: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Import a document through the service and commit, as the CLI does."""
-    from eventapp.interchange import import_meeting
-
-    result = import_meeting(doc)
-    db.session.commit()
-    return result.meeting
-
-
 @pytest.fixture
 def demo_meeting(demo_doc: dict[str, Any]):  # type: ignore[no-untyped-def]
     return load(demo_doc)
-
-
-# -- accounts ---------------------------------------------------------------------------------
-
-PASSWORD = "correct horse battery"
-
-
-def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    """The CSRF token of the client's session, read from a form page as a browser would."""
-    import re
-
-    html = client.get(path).get_data(as_text=True)
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert found, f"no CSRF token on {path}"
-    return found.group(1)
-
-
-def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    token = csrf_token(client)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-
-
-def make_account(email: str, role: str = "participant", meeting=None, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    from eventapp.accounts import service
-    from eventapp.models import AccountRole
-
-    user = service.create_user(email, AccountRole(role), meeting=meeting, password=password)
-    db.session.commit()
-    return user
 
 
 @pytest.fixture(autouse=True)

@@ -12,25 +12,8 @@ from openapi_spec_validator import validate
 from eventapp.accounts import service
 from eventapp.extensions import db
 from eventapp.models import Meeting
-from tests.conftest import DEMO_SLUG, demo_document, make_account
-from tests.test_interchange import normalised
-
-
-def bearer(email: str) -> dict[str, str]:
-    user = service.find_user(email)
-    token = service.create_token(user)
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
-
-
-def assert_error(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    return body["error"]
+from tests.factories import DEMO_SLUG, demo_document, make_account
+from tests.helpers import assert_error, bearer, normalised
 
 
 @pytest.fixture

@@ -20,9 +20,18 @@ from eventapp.extensions import db
 from eventapp.interchange import check_document, export_meeting, parse_document
 from eventapp.interchange.validate import InvalidDocument, check_registration
 from eventapp.models import AuditEntry, Meeting, Participant, Record, Session
-from tests.conftest import DEMO_SLUG, csrf_token, demo_document, load, make_account, sign_in
-from tests.test_api import assert_error, bearer
-from tests.test_interchange import normalised
+from tests.factories import DEMO_SLUG, demo_document, load, make_account, open_meeting
+from tests.helpers import (
+    REGISTER,
+    assert_error,
+    bearer,
+    csrf_token,
+    form_fields,
+    normalised,
+    registration_count,
+    registration_form,
+    sign_in,
+)
 
 API = f"/api/v1/meetings/{DEMO_SLUG}"
 REGISTRATIONS = f"{API}/registrations"
@@ -334,8 +343,6 @@ def record_page(client, ref: str = "s-close") -> str:  # type: ignore[no-untyped
 
 
 def record_form(client, ref: str = "s-close", **fields: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    from tests.test_records_web import form_fields
-
     data = form_fields(record_page(client, ref))
     data.update(fields)
     return data
@@ -693,15 +700,14 @@ def test_api_refuses_names_with_line_breaks(client, organiser):
 
 
 def test_registration_form_refuses_names_with_line_breaks(client):
-    from tests.test_registration import REGISTER, count, form_data, open_meeting
-
     open_meeting()
-    before = count()
-    response = client.post(REGISTER, data=form_data(client, given_name="Eve\r\nBcc: x@example.org"))
+    before = registration_count()
+    data = registration_form(client, given_name="Eve\r\nBcc: x@example.org")
+    response = client.post(REGISTER, data=data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'aria-invalid="true"' in html and "line" in html
-    assert count() == before
+    assert registration_count() == before
 
 
 def test_agenda_form_refuses_a_title_with_line_breaks(organiser_in_browser):

@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 
 from eventapp.extensions import db
 from eventapp.models import Participant, Session
-from tests.conftest import DEMO_SLUG, demo_document, load, make_account
-from tests.test_api import bearer
+from tests.factories import DEMO_SLUG, demo_document, load, make_account
+from tests.helpers import bearer
 
 API = f"/api/v1/meetings/{DEMO_SLUG}"
 

@@ -18,9 +18,8 @@ from flask import Flask
 from eventapp import create_app
 from eventapp.extensions import db
 from eventapp.models import Participant
-from tests.conftest import DEMO_SLUG, make_account
-from tests.test_api import bearer
-from tests.test_registration import REGISTER, URL, form_data, open_meeting, person
+from tests.factories import DEMO_SLUG, make_account, open_meeting, participant
+from tests.helpers import REGISTER, REGISTRATIONS, bearer, registration_form
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="terminates PostgreSQL backends")
@@ -110,7 +109,9 @@ def test_backend_killed_while_registering_is_503_and_nothing_half_done(client, t
 
     sa.event.listen(db.engine, "before_cursor_execute", arm_on_insert)
     try:
-        assert_unavailable(client.post(URL, json=person(1), headers=headers), json=True)
+        assert_unavailable(
+            client.post(REGISTRATIONS, json=participant(1), headers=headers), json=True
+        )
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", arm_on_insert)
     stored = sa.select(sa.func.count(Participant.id)).where(
@@ -118,7 +119,7 @@ def test_backend_killed_while_registering_is_503_and_nothing_half_done(client, t
     )
     assert db.session.scalar(stored) == 0
     # Nothing was stored, so the client's retry is a plain success, not a 409.
-    assert client.post(URL, json=person(1), headers=headers).status_code == 201
+    assert client.post(REGISTRATIONS, json=participant(1), headers=headers).status_code == 201
 
 
 def _organiser_of_open_meeting() -> dict[str, str]:
@@ -203,13 +204,15 @@ def test_a_held_sqlite_lock_is_503_and_writes_nothing(app, impatient):
     headers = _organiser_of_open_meeting()
     db.session.commit()
     client = impatient.test_client()
-    data = form_data(client)
+    data = registration_form(client)
     with write_lock_held(app):
-        assert_unavailable(client.post(URL, json=person(1), headers=headers), json=True)
+        assert_unavailable(
+            client.post(REGISTRATIONS, json=participant(1), headers=headers), json=True
+        )
         assert_unavailable(client.post(REGISTER, data=data), json=False)
     registered = sa.select(sa.func.count(Participant.id)).where(
         Participant.email.in_(["person1@example.org", "malee@example.org"])
     )
     assert db.session.scalar(registered) == 0
     # The lock is gone: the same registration is now stored.
-    assert client.post(URL, json=person(1), headers=headers).status_code == 201
+    assert client.post(REGISTRATIONS, json=participant(1), headers=headers).status_code == 201

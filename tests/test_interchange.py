@@ -11,15 +11,8 @@ import sqlalchemy as sa
 from eventapp.extensions import db
 from eventapp.interchange import InvalidDocument, SlugTaken, check_document, export_meeting
 from eventapp.models import Meeting, Participant, Session
-from tests.conftest import DEMO_SLUG, load
-
-
-def normalised(doc: dict[str, Any]) -> dict[str, Any]:
-    """List order aside, as the contract allows."""
-    out = dict(doc)
-    for key in ("organisations", "participants", "rooms", "sessions"):
-        out[key] = sorted(doc[key], key=lambda item: item["ref"])
-    return out
+from tests.factories import DEMO_SLUG, load
+from tests.helpers import normalised
 
 
 def test_demo_round_trip_is_lossless(demo_doc):

@@ -21,10 +21,9 @@ from flask.testing import FlaskClient
 
 from eventapp.extensions import db
 from eventapp.models import Participant, User
-from tests.conftest import DEMO_SLUG, csrf_token, demo_document, load, make_account, sign_in
-from tests.test_api import bearer
+from tests.factories import DEMO_SLUG, demo_document, load, make_account
+from tests.helpers import REGISTER, bearer, csrf_token, sign_in
 
-REGISTER = f"/meetings/{DEMO_SLUG}/register"
 VICTIM = "victim@strasse.example.org"
 ATTACKER = "victim@straße.example.org"
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 
 from eventapp.extensions import db
 from eventapp.models import Record, RecordStatus, Session
-from tests.conftest import DEMO_SLUG, csrf_token, make_account, sign_in
+from tests.factories import DEMO_SLUG, make_account
+from tests.helpers import csrf_token, form_fields, sign_in
 
 RECORDS = f"/meetings/{DEMO_SLUG}/records"
 
@@ -16,33 +15,6 @@ RECORDS = f"/meetings/{DEMO_SLUG}/records"
 def record_of(ref: str) -> Record:
     db.session.expire_all()
     return db.session.scalar(sa.select(Record).join(Session).where(Session.ref == ref))
-
-
-def form_fields(html: str) -> dict[str, str]:
-    """What the browser would send back as the form stands (inputs and selected options)."""
-    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
-    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
-        chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(
-            r'<option value="([^"]*)" selected', body
-        )
-        first = re.search(r'<option[^>]*value="([^"]*)"', body)
-        # As a browser does: the selected option, else the first one.
-        fields[name] = chosen.group(1) if chosen else (first.group(1) if first else "")
-    for name, text in re.findall(
-        r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', html, re.S
-    ):
-        fields[name] = text
-    checked = re.findall(r'<input[^>]*checked[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)
-    checked += re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*checked', html)
-    for name in {
-        n
-        for n, _ in re.findall(
-            r'<input[^>]*type="(?:checkbox|radio)"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html
-        )
-    }:
-        fields.pop(name, None)
-    fields.update(dict(checked))
-    return {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in fields.items()}
 
 
 def test_a_rapporteur_sees_and_edits_only_their_sessions(client, demo_meeting):

@@ -10,43 +10,17 @@ import sqlalchemy as sa
 
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, Participant, RegistrationStatus
-from tests.conftest import DEMO_SLUG, csrf_token, demo_document, load, make_account
-from tests.test_api import assert_error, bearer
-
-REGISTER = f"/meetings/{DEMO_SLUG}/register"
-
-
-def open_meeting(**meeting_fields):  # type: ignore[no-untyped-def]
-    """The demo meeting with registration open now, and the given settings."""
-    doc = demo_document()
-    doc["meeting"].pop("registration_opens")
-    doc["meeting"].pop("registration_closes")
-    doc["meeting"].update(meeting_fields)
-    return load(doc)
-
-
-def form_data(client, token_from: str = REGISTER, **overrides):  # type: ignore[no-untyped-def]
-    data = {
-        "csrf_token": csrf_token(client, token_from),
-        "organisation": "th",
-        "honorific": "Ms",
-        "given_name": "Malee",
-        "family_name": "Suksawat",
-        "position": "Customs officer",
-        "email": "malee@example.org",
-        "role": "delegate",
-        "dietary": "vegetarian",
-        "list_consent": "y",
-    }
-    data.update(overrides)
-    return data
-
-
-def count(status: RegistrationStatus | None = None) -> int:
-    query = sa.select(sa.func.count(Participant.id))
-    if status is not None:
-        query = query.where(Participant.status == status)
-    return db.session.scalar(query)
+from tests.factories import DEMO_SLUG, make_account, open_meeting, participant
+from tests.helpers import (
+    REGISTER,
+    REGISTRATIONS,
+    assert_error,
+    bearer,
+    csrf_token,
+    registration_count,
+    registration_form,
+    sign_in,
+)
 
 
 def test_form_fields_are_named_as_the_schema(client):
@@ -72,8 +46,8 @@ def test_form_fields_are_named_as_the_schema(client):
 
 def test_register_online_manual_approval_is_pending_and_mailed(app, client):
     open_meeting()
-    before = count()
-    response = client.post(REGISTER, data=form_data(client))
+    before = registration_count()
+    response = client.post(REGISTER, data=registration_form(client))
     assert response.status_code == 303
     person = db.session.scalar(
         sa.select(Participant).where(Participant.email == "malee@example.org")
@@ -81,7 +55,7 @@ def test_register_online_manual_approval_is_pending_and_mailed(app, client):
     assert person.status is RegistrationStatus.PENDING
     assert person.list_consent is True and person.dietary == "vegetarian"
     assert person.delegation.ref == "th"
-    assert count() == before + 1
+    assert registration_count() == before + 1
     outbox = sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml"), key=lambda p: p.stat().st_mtime)
     assert "malee@example.org" in outbox[-1].read_text()
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -90,8 +64,8 @@ def test_register_online_manual_approval_is_pending_and_mailed(app, client):
 
 def test_automatic_approval_within_quota_then_waiting_list(client):
     open_meeting(approval="automatic")  # country quota 2; Thailand has 1 approved already
-    assert client.post(REGISTER, data=form_data(client)).status_code == 303
-    second = form_data(client, email="second@example.org", given_name="Second")
+    assert client.post(REGISTER, data=registration_form(client)).status_code == 303
+    second = registration_form(client, email="second@example.org", given_name="Second")
     assert client.post(REGISTER, data=second).status_code == 303
     statuses = dict(
         db.session.execute(
@@ -108,53 +82,51 @@ def test_automatic_approval_within_quota_then_waiting_list(client):
 
 def test_bad_input_is_shown_on_the_form_and_changes_nothing(client):
     open_meeting()
-    before = count()
-    bad = form_data(client, email="not-an-address", given_name="", organisation="nowhere")
+    before = registration_count()
+    bad = registration_form(client, email="not-an-address", given_name="", organisation="nowhere")
     response = client.post(REGISTER, data=bad)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "There is a problem" in html
     assert 'aria-invalid="true"' in html
-    assert count() == before
+    assert registration_count() == before
 
 
 def test_a_second_registration_with_the_same_address_is_refused(client):
     open_meeting()
-    client.post(REGISTER, data=form_data(client))
-    before = count()
-    again = form_data(client, email="MALEE@example.org")
+    client.post(REGISTER, data=registration_form(client))
+    before = registration_count()
+    again = registration_form(client, email="MALEE@example.org")
     response = client.post(REGISTER, data=again)
     assert response.status_code == 400
     assert "already registered" in response.get_data(as_text=True)
-    assert count() == before
+    assert registration_count() == before
 
 
 def test_closed_registration_refuses_and_stores_nothing(client, demo_meeting):
     # The demo meeting's registration closed in 2013.
     assert "closed" in client.get(REGISTER).get_data(as_text=True)
-    before = count()
-    response = client.post(REGISTER, data=form_data(client, token_from="/login"))
+    before = registration_count()
+    response = client.post(REGISTER, data=registration_form(client, token_from="/login"))
     assert response.status_code == 403
-    assert count() == before
+    assert registration_count() == before
 
 
 def test_form_needs_csrf(client):
     open_meeting()
-    data = form_data(client)
+    data = registration_form(client)
     del data["csrf_token"]
     assert client.post(REGISTER, data=data).status_code == 400
 
 
 def test_markup_in_a_name_is_stored_as_text_and_escaped_for_organisers(client):
     open_meeting()
-    client.post(REGISTER, data=form_data(client, given_name="<b>Bold</b>"))
+    client.post(REGISTER, data=registration_form(client, given_name="<b>Bold</b>"))
     person = db.session.scalar(
         sa.select(Participant).where(Participant.email == "malee@example.org")
     )
     assert person.given_name == "<b>Bold</b>"
     make_account("org@example.org", "organiser", meeting=person.meeting)
-    from tests.conftest import sign_in
-
     sign_in(client, "org@example.org")
     html = client.get(f"/meetings/{DEMO_SLUG}/manage/").get_data(as_text=True)
     assert "&lt;b&gt;Bold&lt;/b&gt;" in html and "<b>Bold</b>" not in html
@@ -170,45 +142,33 @@ def organiser_api():  # type: ignore[no-untyped-def]
     return bearer("org@example.org")
 
 
-def person(n: int, organisation: str = "za") -> dict[str, object]:
-    return {
-        "organisation": organisation,
-        "given_name": f"Person {n}",
-        "family_name": "Ndlovu",
-        "email": f"person{n}@example.org",
-        "role": "delegate",
-        "list_consent": True,
-    }
-
-
-URL = f"/api/v1/meetings/{DEMO_SLUG}/registrations"
-
-
 def test_api_registration_follows_manual_approval(client, organiser_api):
-    response = client.post(URL, json=person(1), headers=organiser_api)
+    response = client.post(REGISTRATIONS, json=participant(1), headers=organiser_api)
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "pending"
     assert body["ref"] and body["organisation"] == "za"
     assert response.headers["Location"].endswith(f"/registrations/{body['ref']}")
-    got = client.get(f"{URL}/{body['ref']}", headers=organiser_api).get_json()
+    got = client.get(f"{REGISTRATIONS}/{body['ref']}", headers=organiser_api).get_json()
     assert got == body
 
 
 def test_api_refuses_ref_status_duplicates_and_bad_organisations(client, organiser_api):
     error = assert_error(
         client.post(
-            URL, json={**person(1), "ref": "x", "status": "approved"}, headers=organiser_api
+            REGISTRATIONS,
+            json={**participant(1), "ref": "x", "status": "approved"},
+            headers=organiser_api,
         ),
         422,
         "unprocessable_entity",
     )
     assert {"$.ref", "$.status"} <= set(error["fields"])
-    assert client.post(URL, json=person(1), headers=organiser_api).status_code == 201
-    again = {**person(1), "email": "PERSON1@example.org"}
-    assert_error(client.post(URL, json=again, headers=organiser_api), 409, "conflict")
+    assert client.post(REGISTRATIONS, json=participant(1), headers=organiser_api).status_code == 201
+    again = {**participant(1), "email": "PERSON1@example.org"}
+    assert_error(client.post(REGISTRATIONS, json=again, headers=organiser_api), 409, "conflict")
     error = assert_error(
-        client.post(URL, json=person(2, "atlantis"), headers=organiser_api),
+        client.post(REGISTRATIONS, json=participant(2, "atlantis"), headers=organiser_api),
         422,
         "unprocessable_entity",
     )
@@ -217,18 +177,20 @@ def test_api_refuses_ref_status_duplicates_and_bad_organisations(client, organis
 
 def test_approve_beyond_quota_waitlists_and_cancel_promotes_the_oldest(client, organiser_api):
     refs = [
-        client.post(URL, json=person(n), headers=organiser_api).get_json()["ref"] for n in range(4)
+        client.post(REGISTRATIONS, json=participant(n), headers=organiser_api).get_json()["ref"]
+        for n in range(4)
     ]
     statuses = [
-        client.post(f"{URL}/{ref}/approve", headers=organiser_api).get_json()["status"]
+        client.post(f"{REGISTRATIONS}/{ref}/approve", headers=organiser_api).get_json()["status"]
         for ref in refs
     ]
     # South Africa has one approved delegate already; its country quota is 2.
     assert statuses == ["approved", "waitlisted", "waitlisted", "waitlisted"]
-    response = client.post(f"{URL}/{refs[0]}/cancel", headers=organiser_api)
+    response = client.post(f"{REGISTRATIONS}/{refs[0]}/cancel", headers=organiser_api)
     assert response.get_json()["status"] == "cancelled"
     now = {
-        ref: client.get(f"{URL}/{ref}", headers=organiser_api).get_json()["status"] for ref in refs
+        ref: client.get(f"{REGISTRATIONS}/{ref}", headers=organiser_api).get_json()["status"]
+        for ref in refs
     }
     assert now == {
         refs[0]: "cancelled",
@@ -244,39 +206,49 @@ def test_capacity_counts_all_approved(client, organiser_api):
     from eventapp.models import Meeting
 
     meeting = db.session.scalar(sa.select(Meeting))
-    approved = count(RegistrationStatus.APPROVED)
+    approved = registration_count(RegistrationStatus.APPROVED)
     meeting.capacity = approved + 1
     db.session.commit()
-    first = client.post(URL, json=person(1, "ke"), headers=organiser_api).get_json()["ref"]
-    second = client.post(URL, json=person(2, "vn"), headers=organiser_api).get_json()["ref"]
+    first = client.post(REGISTRATIONS, json=participant(1, "ke"), headers=organiser_api).get_json()[
+        "ref"
+    ]
+    second = client.post(
+        REGISTRATIONS, json=participant(2, "vn"), headers=organiser_api
+    ).get_json()["ref"]
     assert (
-        client.post(f"{URL}/{first}/approve", headers=organiser_api).get_json()["status"]
+        client.post(f"{REGISTRATIONS}/{first}/approve", headers=organiser_api).get_json()["status"]
         == "approved"
     )
     assert (
-        client.post(f"{URL}/{second}/approve", headers=organiser_api).get_json()["status"]
+        client.post(f"{REGISTRATIONS}/{second}/approve", headers=organiser_api).get_json()["status"]
         == "waitlisted"
     )
-    assert count(RegistrationStatus.APPROVED) == approved + 1
+    assert registration_count(RegistrationStatus.APPROVED) == approved + 1
 
 
 def test_invalid_transitions_are_409(client, organiser_api):
-    ref = client.post(URL, json=person(1), headers=organiser_api).get_json()["ref"]
-    assert client.post(f"{URL}/{ref}/cancel", headers=organiser_api).status_code == 200
-    assert_error(client.post(f"{URL}/{ref}/decline", headers=organiser_api), 409, "conflict")
-    assert_error(client.post(f"{URL}/{ref}/approve", headers=organiser_api), 409, "conflict")
-    assert_error(client.post(f"{URL}/nope/approve", headers=organiser_api), 404, "not_found")
+    ref = client.post(REGISTRATIONS, json=participant(1), headers=organiser_api).get_json()["ref"]
+    assert client.post(f"{REGISTRATIONS}/{ref}/cancel", headers=organiser_api).status_code == 200
+    assert_error(
+        client.post(f"{REGISTRATIONS}/{ref}/decline", headers=organiser_api), 409, "conflict"
+    )
+    assert_error(
+        client.post(f"{REGISTRATIONS}/{ref}/approve", headers=organiser_api), 409, "conflict"
+    )
+    assert_error(
+        client.post(f"{REGISTRATIONS}/nope/approve", headers=organiser_api), 404, "not_found"
+    )
 
 
 def test_list_registrations_filters_by_status(client, organiser_api):
-    response = client.get(f"{URL}?status=waitlisted", headers=organiser_api)
+    response = client.get(f"{REGISTRATIONS}?status=waitlisted", headers=organiser_api)
     assert [p["ref"] for p in response.get_json()] == ["p-late"]
-    assert_error(client.get(f"{URL}?status=maybe", headers=organiser_api), 400, "bad_request")
+    assert_error(
+        client.get(f"{REGISTRATIONS}?status=maybe", headers=organiser_api), 400, "bad_request"
+    )
 
 
 def test_organisers_decide_in_the_web_interface(client):
-    from tests.conftest import sign_in
-
     meeting = open_meeting()
     make_account("org@example.org", "organiser", meeting=meeting)
     sign_in(client, "org@example.org")
@@ -316,18 +288,22 @@ def _at_once(app, jobs):  # type: ignore[no-untyped-def]
 
 def test_concurrent_registrations_never_exceed_capacity_and_none_is_lost(app):
     meeting = open_meeting(approval="automatic", quotas={})
-    approved_before = count(RegistrationStatus.APPROVED)
+    approved_before = registration_count(RegistrationStatus.APPROVED)
     meeting.capacity = approved_before + 3
     db.session.commit()
     make_account("org@example.org", "organiser", meeting=meeting)
     headers = bearer("org@example.org")
     jobs = [
-        (lambda c, n=n: c.post(URL, json=person(100 + n, "ke"), headers=headers).status_code)
+        (
+            lambda c, n=n: (
+                c.post(REGISTRATIONS, json=participant(100 + n, "ke"), headers=headers).status_code
+            )
+        )
         for n in range(12)
     ]
     assert sorted(_at_once(app, jobs)) == [201] * 12
     db.session.expire_all()
-    assert count(RegistrationStatus.APPROVED) == approved_before + 3
+    assert registration_count(RegistrationStatus.APPROVED) == approved_before + 3
     emails = db.session.scalars(
         sa.select(Participant.email).where(Participant.email.like("person1%"))
     ).all()
@@ -340,11 +316,13 @@ def test_concurrent_approvals_never_exceed_the_quota(app):
     headers = bearer("org@example.org")
     client = app.test_client()
     refs = [
-        client.post(URL, json=person(200 + n, "vn"), headers=headers).get_json()["ref"]
+        client.post(REGISTRATIONS, json=participant(200 + n, "vn"), headers=headers).get_json()[
+            "ref"
+        ]
         for n in range(10)
     ]
     jobs = [
-        (lambda c, ref=ref: c.post(f"{URL}/{ref}/approve", headers=headers).status_code)
+        (lambda c, ref=ref: c.post(f"{REGISTRATIONS}/{ref}/approve", headers=headers).status_code)
         for ref in refs
     ]
     assert sorted(_at_once(app, jobs)) == [200] * 10
@@ -363,10 +341,9 @@ def test_concurrent_approvals_never_exceed_the_quota(app):
 
 def test_registering_makes_an_account_that_manages_the_registration(app, client):
     from eventapp.accounts import service as accounts
-    from tests.conftest import sign_in
 
     open_meeting(approval="automatic")
-    client.post(REGISTER, data=form_data(client, email="new.person@example.org"))
+    client.post(REGISTER, data=registration_form(client, email="new.person@example.org"))
     user = accounts.find_user("new.person@example.org")
     assert user is not None and user.password_hash is None
     mail = sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml"), key=lambda p: p.stat().st_mtime)
@@ -397,8 +374,6 @@ def test_registering_makes_an_account_that_manages_the_registration(app, client)
 
 
 def test_nobody_manages_someone_elses_registration(client):
-    from tests.conftest import sign_in
-
     open_meeting()
     make_account("intruder@example.org")
     sign_in(client, "intruder@example.org")
@@ -415,11 +390,13 @@ def test_people_are_told_when_their_status_changes(app, client, organiser_api):
     import email as email_parser
 
     refs = [
-        client.post(URL, json=person(n), headers=organiser_api).get_json()["ref"] for n in range(2)
+        client.post(REGISTRATIONS, json=participant(n), headers=organiser_api).get_json()["ref"]
+        for n in range(2)
     ]
     for ref in refs:
-        client.post(f"{URL}/{ref}/approve", headers=organiser_api)  # approved, then waitlisted
-    client.post(f"{URL}/{refs[0]}/cancel", headers=organiser_api)  # promotes the second
+        # approved, then waitlisted
+        client.post(f"{REGISTRATIONS}/{ref}/approve", headers=organiser_api)
+    client.post(f"{REGISTRATIONS}/{refs[0]}/cancel", headers=organiser_api)  # promotes the second
 
     def told(address: str) -> list[str]:
         bodies = []

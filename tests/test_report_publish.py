@@ -19,9 +19,8 @@ from eventapp.extensions import db
 from eventapp.models import Meeting, ReportKind, ReportVersion
 from eventapp.reports import publish
 from eventapp.reports.routes import parse_name
-
-from .conftest import DEMO_SLUG
-from .test_reports import PREVIEW, pdftotext
+from tests.factories import DEMO_SLUG
+from tests.helpers import PREVIEW, pdftotext
 
 CS = ReportKind.CHAIR_SUMMARY
 OUTPUT = re.compile(r"^version (\d+) sha256 ([0-9a-f]{64})$")

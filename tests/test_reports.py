@@ -22,11 +22,10 @@ from pypdf import PdfReader
 
 from eventapp.models import ReportKind
 from eventapp.reports import render, service
-
-from .conftest import DEMO_SLUG, demo_document, load
+from tests.factories import DEMO_SLUG, demo_document, load
+from tests.helpers import PREVIEW, pdftotext
 
 CS, REP = ReportKind.CHAIR_SUMMARY, ReportKind.FULL_REPORT
-PREVIEW = "PREVIEW – NOT PUBLISHED"
 
 # One name per script the reports must print with real glyphs (given name, family name).
 SCRIPT_NAMES = {
@@ -44,15 +43,6 @@ SCRIPT_NAME = "<script>alert(1)</script>"
 
 
 # --- reading PDFs back -------------------------------------------------------------------
-
-
-def pdftotext(pdf: bytes, *, layout: bool = False) -> str:
-    """The text poppler reads from the PDF; pages separated by form feeds."""
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
-        file.write(pdf)
-        file.flush()
-        args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), file.name, "-"]
-        return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
 def pdffonts(pdf: bytes) -> list[list[str]]:

@@ -6,31 +6,9 @@ import sqlalchemy as sa
 
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, Record, RecordStatus
-from tests.conftest import DEMO_SLUG, make_account
-from tests.test_api import assert_error, bearer
-
-SESSIONS = f"/api/v1/meetings/{DEMO_SLUG}/sessions"
-
-
-def new_session(**fields):  # type: ignore[no-untyped-def]
-    session = {
-        "ref": "s-side",
-        "title": "Side event: <i>forensics</i> for wildlife crime",
-        "kind": "side_event",
-        "start": "2013-03-05T12:45",
-        "end": "2013-03-05T13:45",
-        "room": "room-b",
-        "public": True,
-        "chairs": ["p-interpol"],
-        "speakers": ["p-traffic"],
-    }
-    session.update(fields)
-    return session
-
-
-def organiser(meeting):  # type: ignore[no-untyped-def]
-    make_account("org@example.org", "organiser", meeting=meeting)
-    return bearer("org@example.org")
+from tests.factories import DEMO_SLUG, make_account, new_session
+from tests.helpers import SESSIONS, assert_error, bearer
+from tests.helpers import organiser_headers as organiser
 
 
 def test_organiser_lists_every_session_closed_ones_too(client, demo_meeting, demo_doc):

@@ -25,16 +25,29 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 
 from eventapp import create_app, mail
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, Participant, ReportVersion
-from tests.conftest import DEMO_SLUG, PASSWORD, ROOT, csrf_token, make_account, sign_in
-from tests.test_api import bearer
-from tests.test_registration import URL, open_meeting, person
-from tests.test_sessions_records import SESSIONS, new_session
-from tests.test_sessions_records import organiser as session_organiser
+from tests.factories import (
+    DEMO_SLUG,
+    PASSWORD,
+    ROOT,
+    make_account,
+    new_session,
+    open_meeting,
+    participant,
+)
+from tests.helpers import (
+    REGISTRATIONS,
+    SESSIONS,
+    bearer,
+    csrf_token,
+    eml_files,
+    organiser_headers,
+    outbox_rows,
+    sign_in,
+)
 
 
 def closed_port() -> int:
@@ -44,29 +57,19 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def outbox_rows() -> list[OutboxMessage]:
-    db.session.expire_all()
-    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-def eml_files(app: Flask) -> list[Path]:
-    folder = Path(app.config["OUTBOX_DIR"])
-    return sorted(folder.glob("*.eml")) if folder.exists() else []
-
-
 # -- the outbox ------------------------------------------------------------------------------
 
 
 def test_mail_server_down_registration_is_stored_and_answered(app, client, monkeypatch):
     headers = open_meeting_api()
     monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{closed_port()}")
-    response = client.post(URL, json=person(1), headers=headers)
+    response = client.post(REGISTRATIONS, json=participant(1), headers=headers)
     assert response.status_code == 201, response.get_data(as_text=True)
     response.close()  # the SMTP conversation begins once the answer has left
     [row] = outbox_rows()
     assert row.attempts == 1 and row.last_error and row.recipient == "person1@example.org"
     # The client did not have to retry: a second try is the ordinary duplicate answer.
-    assert client.post(URL, json=person(1), headers=headers).status_code == 409
+    assert client.post(REGISTRATIONS, json=participant(1), headers=headers).status_code == 409
     stored = sa.select(sa.func.count(Participant.id)).where(
         Participant.email == "person1@example.org"
     )
@@ -85,9 +88,7 @@ def test_mail_server_down_registration_is_stored_and_answered(app, client, monke
 
 
 def open_meeting_api() -> dict[str, str]:
-    meeting = open_meeting(capacity=30)
-    make_account("org@example.org", "organiser", meeting=meeting)
-    return bearer("org@example.org")
+    return organiser_headers(open_meeting(capacity=30))
 
 
 def test_a_rolled_back_change_sends_nothing_a_committed_one_is_kept(app):
@@ -105,7 +106,7 @@ def test_a_rolled_back_change_sends_nothing_a_committed_one_is_kept(app):
 def test_mail_queue_unreachable_keeps_the_message_for_later(app, client, monkeypatch):
     headers = open_meeting_api()
     monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{closed_port()}/0")
-    response = client.post(URL, json=person(2), headers=headers)
+    response = client.post(REGISTRATIONS, json=participant(2), headers=headers)
     assert response.status_code == 201
     # Left for a later delivery, with what went wrong.
     [row] = outbox_rows()
@@ -342,7 +343,7 @@ def test_redis_unreachable_never_fails_a_sign_in(app, monkeypatch):
 
 def test_a_person_clash_warning_header_is_ascii(client, demo_meeting):
     body = new_session(start="2013-03-05T11:15", end="2013-03-05T12:00", chairs=["chair"])
-    response = client.post(SESSIONS, json=body, headers=session_organiser(demo_meeting))
+    response = client.post(SESSIONS, json=body, headers=organiser_headers(demo_meeting))
     assert response.status_code == 201
     warning = response.headers["Warning"]
     assert warning.isascii() and warning.startswith('199 - "') and warning.endswith('"')

@@ -29,6 +29,21 @@ from ..vocabulary import label
 # cache do not keep the old form of unchanged data.
 EXPORT_FORM = 1
 
+# The meeting's own particulars the agenda carries as they are stored.
+MEETING_FIELDS = (
+    "slug",
+    "title",
+    "short_title",
+    "document_symbol",
+    "host",
+    "description",
+    "venue_name",
+    "venue_city",
+    "venue_country",
+    "start_date",
+    "end_date",
+)
+
 
 @dataclass(frozen=True)
 class Person(disclosure.PublicName):
@@ -250,18 +265,8 @@ def build(meeting: Meeting, *, include_closed: bool = False) -> Agenda:
     ]
     published_at = meeting.agenda_published_at
     return Agenda(
-        slug=meeting.slug,
-        title=meeting.title,
-        short_title=meeting.short_title,
-        document_symbol=meeting.document_symbol,
-        host=meeting.host,
-        description=meeting.description,
-        venue_name=meeting.venue_name,
-        venue_city=meeting.venue_city,
-        venue_country=meeting.venue_country,
+        **{name: getattr(meeting, name) for name in MEETING_FIELDS},
         timezone=tz.key,
-        start_date=meeting.start_date,
-        end_date=meeting.end_date,
         languages=tuple(meeting.languages or ()),
         published_at=published_at.astimezone(UTC) if published_at else None,
         base_url=str(current_app.config["BASE_URL"]).rstrip("/"),

@@ -1,0 +1,185 @@
+"""What many tests do the same way: sign in as a browser does, call the API, read answers back.
+
+Test modules import these (and tests/factories.py), never each other.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+import subprocess
+import tempfile
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, cast
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from eventapp.extensions import db
+from eventapp.models import Meeting, OutboxMessage, Participant, RegistrationStatus
+
+from .factories import DEMO_SLUG, PASSWORD, api_token, make_account
+
+REGISTER = f"/meetings/{DEMO_SLUG}/register"
+REGISTRATIONS = f"/api/v1/meetings/{DEMO_SLUG}/registrations"
+SESSIONS = f"/api/v1/meetings/{DEMO_SLUG}/sessions"
+# The mark every page of a preview carries (reports not published).
+PREVIEW = "PREVIEW – NOT PUBLISHED"
+
+
+# -- the browser -------------------------------------------------------------------------------
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a form page as a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:
+    token = csrf_token(client)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def registration_form(
+    client: FlaskClient, token_from: str = REGISTER, **overrides: str
+) -> dict[str, str]:
+    """The online registration form as Malee Suksawat fills it in, with the CSRF token."""
+    data = {
+        "csrf_token": csrf_token(client, token_from),
+        "organisation": "th",
+        "honorific": "Ms",
+        "given_name": "Malee",
+        "family_name": "Suksawat",
+        "position": "Customs officer",
+        "email": "malee@example.org",
+        "role": "delegate",
+        "dietary": "vegetarian",
+        "list_consent": "y",
+    }
+    data.update(overrides)
+    return data
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """What the browser would send back as the form stands (inputs and selected options)."""
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(
+            r'<option value="([^"]*)" selected', body
+        )
+        first = re.search(r'<option[^>]*value="([^"]*)"', body)
+        # As a browser does: the selected option, else the first one.
+        fields[name] = chosen.group(1) if chosen else (first.group(1) if first else "")
+    for name, text in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', html, re.S
+    ):
+        fields[name] = text
+    checked = re.findall(r'<input[^>]*checked[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)
+    checked += re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*checked', html)
+    for name in {
+        n
+        for n, _ in re.findall(
+            r'<input[^>]*type="(?:checkbox|radio)"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html
+        )
+    }:
+        fields.pop(name, None)
+    fields.update(dict(checked))
+    return {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in fields.items()}
+
+
+# -- the API -----------------------------------------------------------------------------------
+
+
+def bearer(email: str) -> dict[str, str]:
+    """The Authorization header of a new token of that account."""
+    return {"Authorization": f"Bearer {api_token(email)}"}
+
+
+def organiser_headers(meeting: Meeting, email: str = "org@example.org") -> dict[str, str]:
+    """The Authorization header of a new organiser of the meeting."""
+    make_account(email, "organiser", meeting=meeting)
+    return bearer(email)
+
+
+def assert_error(response: TestResponse, status: int, code: str) -> dict[str, Any]:
+    """The API's one error shape, with the status and code expected; returns the error."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return cast(dict[str, Any], body["error"])
+
+
+def registration_count(status: RegistrationStatus | None = None) -> int:
+    """How many registrations are stored (of that status), as the database holds them now."""
+    query = sa.select(sa.func.count(Participant.id))
+    if status is not None:
+        query = query.where(Participant.status == status)
+    return db.session.scalar(query) or 0
+
+
+# -- documents ---------------------------------------------------------------------------------
+
+
+def normalised(doc: dict[str, Any]) -> dict[str, Any]:
+    """List order aside, as the contract allows."""
+    out = dict(doc)
+    for key in ("organisations", "participants", "rooms", "sessions"):
+        out[key] = sorted(doc[key], key=lambda item: item["ref"])
+    return out
+
+
+def pdftotext(pdf: bytes, *, layout: bool = False) -> str:
+    """The text poppler reads from the PDF; pages separated by form feeds."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), file.name, "-"]
+        return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+# -- mail --------------------------------------------------------------------------------------
+
+
+def outbox_rows() -> list[OutboxMessage]:
+    """The messages waiting in the outbox, oldest first, as the database holds them now."""
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def eml_files(app: Flask) -> list[Path]:
+    """The messages delivered so far (without MAIL_URL each is an .eml file)."""
+    folder = Path(app.config["OUTBOX_DIR"])
+    return sorted(folder.glob("*.eml")) if folder.exists() else []
+
+
+def delivered_to(app: Flask, address: str) -> list[EmailMessage]:
+    """Every delivered message addressed to that address."""
+    found = []
+    for path in sorted(eml_files(app), key=lambda p: p.stat().st_mtime_ns):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if message["To"] == address:
+            found.append(cast(EmailMessage, message))
+    return found
+
+
+def reset_link(app: Flask, address: str) -> str:
+    """The path of the password-reset link last mailed to that address."""
+    links = [
+        found.group(1)
+        for message in delivered_to(app, address)
+        if (found := re.search(r"http://\S+(/password/reset/\S+)", message.get_content()))
+    ]
+    assert links, f"no reset link was mailed to {address}"
+    return links[-1]
