@@ -30,6 +30,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from . import unit_of_work
 from .extensions import db
 from .models.outbox import OutboxMessage
 from .models.types import utcnow
@@ -103,57 +104,17 @@ def send(message: EmailMessage) -> OutboxMessage:
     raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
     row = OutboxMessage(recipient=recipient, message=raw, next_attempt_at=utcnow())
     db.session.add(row)
-    db.session.info.setdefault("outbox", []).append(row)
     if has_request_context():
         g.mail_waiting = True
     return row
 
 
 def after_request() -> bool:
-    """Called once the view is done: True when this request left mail to deliver.
+    """Called once the request's unit of work is over: True when it committed mail to deliver.
 
-    A message added after the view's last commit would be lost with the session: when the
-    transaction holds nothing else, it is committed on its own instead.
+    A request that was rolled back took its messages with it: nothing is left to send.
     """
-    if not g.get("mail_waiting"):
-        return False
-    session = db.session
-    try:
-        unsaved = [*session.new, *session.dirty, *session.deleted]
-        late = session.info.get("outbox")
-        if (
-            late
-            and not session.info.get("changed")
-            and all(isinstance(o, OutboxMessage) for o in unsaved)
-        ):
-            logger.warning("%d message(s) composed after the commit; stored now", len(late))
-            session.commit()
-        # Whatever the view did not commit is discarded now rather than at the teardown, so
-        # that the delivery never waits on this request's own uncommitted writes.
-        session.rollback()
-    except SQLAlchemyError:
-        logger.exception("the outbox could not be checked after the request")
-        return False
-    return True
-
-
-def watch(session: Any) -> None:
-    """Keep track of what the session's transaction holds besides outbox messages."""
-
-    def flushing(session: Session, _context: object, _instances: object) -> None:
-        if any(
-            not isinstance(o, OutboxMessage)
-            for o in (*session.new, *session.dirty, *session.deleted)
-        ):
-            session.info["changed"] = True
-
-    def ended(session: Session, transaction: Any) -> None:
-        if transaction.parent is None:  # not a savepoint: the whole transaction is over
-            session.info.pop("outbox", None)
-            session.info.pop("changed", None)
-
-    sa.event.listen(session, "before_flush", flushing)
-    sa.event.listen(session, "after_transaction_end", ended)
+    return bool(g.get("mail_waiting")) and unit_of_work.committed()
 
 
 # -- delivering --------------------------------------------------------------------------------

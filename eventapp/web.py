@@ -22,7 +22,7 @@ from flask_login import AnonymousUserMixin
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from . import localtime, mail
+from . import localtime, mail, unit_of_work
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 CSP = (
@@ -59,7 +59,6 @@ def register_extensions(app: Flask) -> None:
         options["connect_args"] = {**options.get("connect_args", {}), "timeout": busy}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
-    mail.watch(db.session)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -109,6 +108,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agenda_bp)
     # Deny by default: every request meets its view's declared rule first.
     app.before_request(enforce)
+    # One commit per request, made by the unit of work around each view, never by the view.
+    unit_of_work.install(app)
 
 
 def _wants_json() -> bool:
@@ -133,14 +134,6 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
-def discard_transaction() -> None:
-    """Roll back what the request did; on a connection already lost, forget the session."""
-    try:
-        db.session.rollback()
-    except Exception:
-        db.session.registry.clear()
-
-
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(sa.exc.SQLAlchemyError)
     def database_error(exc: Exception):  # type: ignore[no-untyped-def]
@@ -148,7 +141,7 @@ def register_error_handlers(app: Flask) -> None:
             # The rules are checked under the meeting's lock; a constraint that still refuses
             # a row means a change made at the same moment won (the same account twice, say).
             app.logger.info("constraint refused a write on %s: %s", request.path, exc.orig)
-            discard_transaction()
+            unit_of_work.discard()
             if _wants_json():
                 from .api.errors import error_response
 
@@ -163,7 +156,7 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.warning(
             "database unavailable on %s %s: %s", request.method, request.path, exc.__class__
         )
-        discard_transaction()
+        unit_of_work.discard()
         return unavailable_response()
 
     @app.errorhandler(HTTPException)
@@ -181,7 +174,7 @@ def register_error_handlers(app: Flask) -> None:
             return database_error(exc)
         # Never a traceback to a user: log it, roll back, answer plainly.
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        discard_transaction()
+        unit_of_work.discard()
         if _wants_json():
             from .api.errors import error_response
 
@@ -244,7 +237,8 @@ _PRIVATE_PAGES = re.compile(r"^/(account|admin)(/|$)|^/meetings/[^/]+/(manage|re
 def register_response_headers(app: Flask) -> None:
     @app.after_request
     def deliver_mail(response: Response) -> Response:
-        # The view has committed: its mail leaves now, and a failure never changes the answer.
+        # The unit of work has committed: the mail leaves now, and a failure never changes
+        # the answer. A request rolled back took its messages with it.
         if mail.after_request():
             if app.config.get("MAIL_URL") and not app.config.get("REDIS_URL"):
                 # An SMTP conversation can take seconds: it begins once the answer has left.
@@ -285,9 +279,9 @@ def register_response_headers(app: Flask) -> None:
 
     @app.teardown_request
     def end_transaction(exc: BaseException | None) -> None:
-        # One transaction per request: anything not committed by the view is discarded.
+        # One transaction per request: anything the unit of work did not commit is discarded.
         if exc is not None:
-            discard_transaction()
+            unit_of_work.rollback()
 
 
 def _deliver_in(app: Flask) -> None:

@@ -19,12 +19,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
 from eventapp import create_app, mail
 from eventapp.extensions import db
@@ -39,6 +41,7 @@ from tests.factories import (
     participant,
 )
 from tests.helpers import (
+    REGISTER,
     REGISTRATIONS,
     SESSIONS,
     bearer,
@@ -46,6 +49,8 @@ from tests.helpers import (
     eml_files,
     organiser_headers,
     outbox_rows,
+    registration_count,
+    registration_form,
     sign_in,
 )
 
@@ -224,6 +229,183 @@ def test_forgot_password_answers_the_same_known_or_not_mail_down(app, monkeypatc
     assert known[1] == unknown[1]
     # The link waits in the outbox for the mail server; nothing is queued for nobody.
     assert [row.recipient for row in outbox_rows()] == ["known@example.org"]
+
+
+# -- the request's unit of work: one commit, or nothing at all -----------------------------------
+
+
+@pytest.fixture
+def probe_app(app: Flask) -> Iterator[Flask]:
+    """The application with one more view that registers someone, then answers as it is told."""
+    from flask import Blueprint
+
+    from eventapp import unit_of_work
+    from eventapp.accounts.permissions import PUBLIC, allow
+    from eventapp.public.service import find_meeting
+    from eventapp.registration import notices
+    from eventapp.registration import service as registration
+
+    other = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "OUTBOX_DIR": app.config["OUTBOX_DIR"],
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    probe = Blueprint("probe", __name__)
+
+    @probe.post("/probe/<answer>")
+    @allow(PUBLIC)
+    def register_then_answer(answer: str):  # type: ignore[no-untyped-def]
+        meeting = find_meeting(DEMO_SLUG)
+        assert meeting is not None
+        wanted = registration.request_from_mapping(participant(1))
+        notices.confirm_registration(registration.register(meeting, wanted, by_organiser=True))
+        if answer == "raises":
+            raise RuntimeError("the view failed after the service ran")
+        if answer == "discards":
+            unit_of_work.discard()  # a refusal answered with a redirect
+            return "", 303
+        return "", int(answer)
+
+    other.register_blueprint(probe)
+    unit_of_work.install(other)
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+        from eventapp.extensions import limiter
+
+        limiter.init_app(app)
+
+
+@pytest.mark.parametrize("answer", ["200", "201", "303"])
+def test_a_view_that_succeeds_is_committed_and_its_mail_leaves(app, probe_app, answer):
+    open_meeting()
+    before = registration_count()
+    response = probe_app.test_client().post(f"/probe/{answer}")
+    assert response.status_code == int(answer)
+    assert registration_count() == before + 1
+    # Committed, then delivered: the outbox is empty and the message is out.
+    assert outbox_rows() == [] and len(eml_files(app)) == 1
+
+
+@pytest.mark.parametrize("answer", ["400", "409", "422", "500", "raises", "discards"])
+def test_a_view_that_fails_after_its_service_ran_leaves_nothing(app, probe_app, answer):
+    from eventapp.accounts.service import find_user
+
+    open_meeting()
+    before = registration_count()
+    response = probe_app.test_client().post(f"/probe/{answer}")
+    expected = {"raises": 500, "discards": 303}.get(answer) or int(answer)
+    assert response.status_code == expected
+    assert registration_count() == before
+    assert outbox_rows() == [] and eml_files(app) == []
+    assert find_user("person1@example.org") is None
+
+
+def test_every_view_runs_in_the_unit_of_work(app):
+    from eventapp import unit_of_work
+
+    outside = [name for name, view in app.view_functions.items() if not unit_of_work.runs(view)]
+    assert outside == []
+
+
+def test_a_registration_whose_answer_fails_stores_and_sends_nothing(app, client, monkeypatch):
+    from eventapp.accounts.service import find_user
+    from eventapp.registration import routes
+
+    open_meeting(approval="automatic")
+    before = registration_count()
+
+    def broken_answer(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the answer could not be made")
+
+    # register() has run and the confirmation is in the outbox: then the answer fails.
+    monkeypatch.setattr(routes, "flash", broken_answer)
+    data = registration_form(client, email="late@example.org")
+    response = client.post(REGISTER, data=data)
+    assert response.status_code == 500
+    assert registration_count() == before
+    assert find_user("late@example.org") is None
+    assert outbox_rows() == [] and eml_files(app) == []
+
+
+def test_a_password_reset_whose_answer_fails_sends_nothing(app, client, monkeypatch):
+    from eventapp.accounts import routes
+    from eventapp.models import AuditEntry
+
+    make_account("forgetful@example.org")
+    rendered = routes.render_template
+
+    def broken_page(template: str, **context: object) -> str:
+        if template == "accounts/forgot_sent.html":
+            raise RuntimeError("the page could not be made")
+        return rendered(template, **context)
+
+    # The reset link is composed and in the outbox: then the answer fails.
+    monkeypatch.setattr(routes, "render_template", broken_page)
+    token = csrf_token(client, "/password/forgot")
+    response = client.post(
+        "/password/forgot", data={"email": "forgetful@example.org", "csrf_token": token}
+    )
+    assert response.status_code == 500
+    assert outbox_rows() == [] and eml_files(app) == []
+    requested = sa.select(sa.func.count(AuditEntry.id)).where(
+        AuditEntry.action == "account.password_reset_requested"
+    )
+    assert db.session.scalar(requested) == 0
+
+
+@contextmanager
+def counted_commits() -> Iterator[list[int]]:
+    """How many times the requests' sessions commit (the outbox's own deliveries aside)."""
+    commits: list[int] = []
+
+    def committed(session: object) -> None:
+        commits.append(1)
+
+    sa.event.listen(db.session, "after_commit", committed)
+    try:
+        yield commits
+    finally:
+        sa.event.remove(db.session, "after_commit", committed)
+
+
+def _last_used() -> object:
+    from eventapp.models import ApiToken
+
+    db.session.expire_all()
+    return db.session.scalar(sa.select(ApiToken.last_used_at))
+
+
+def _forget_last_use() -> None:
+    from eventapp.models import ApiToken
+
+    db.session.execute(sa.update(ApiToken).values(last_used_at=None))
+    db.session.commit()
+
+
+def test_a_token_use_is_saved_with_the_request_in_one_commit(client):
+    headers = open_meeting_api()
+    # A read that changes nothing else still records the token's use.
+    with counted_commits() as commits:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert len(commits) == 1 and _last_used() is not None
+    _forget_last_use()
+    # A change and the token's use are one transaction.
+    with counted_commits() as commits:
+        response = client.post(REGISTRATIONS, json=participant(1), headers=headers)
+    assert response.status_code == 201
+    assert len(commits) == 1 and _last_used() is not None
+    _forget_last_use()
+    # A refused request is rolled back whole, the token's use with it.
+    with counted_commits() as commits:
+        response = client.post(REGISTRATIONS, json={"given_name": 5}, headers=headers)
+    assert response.status_code == 422
+    assert commits == [] and _last_used() is None
 
 
 # -- rate limits that every worker counts ----------------------------------------------------

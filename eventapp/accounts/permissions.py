@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import AccountRole, Meeting, Participant, RegistrationStatus, User
+from ..lookups import find_session, requested_meeting
+from ..models import AccountRole, Meeting, Participant, RegistrationStatus, Session, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,20 +33,7 @@ class Rule:
 def meeting_from(args: dict[str, Any]) -> Meeting | None:
     """The meeting named by the URL's slug, looked up once per request."""
     slug = args.get("slug")
-    if slug is None:
-        return None
-    cache: dict[str, Meeting | None] = g.setdefault("_meetings_by_slug", {})
-    if slug not in cache:
-        cache[slug] = db.session.scalar(sa.select(Meeting).where(Meeting.slug == slug))
-    return cache[slug]
-
-
-def meeting_or_404(slug: str) -> Meeting:
-    """The meeting a view's URL names (looked up once per request); 404 when there is none."""
-    meeting = meeting_from({"slug": slug})
-    if meeting is None:
-        abort(404)
-    return meeting
+    return None if slug is None else requested_meeting(slug)
 
 
 def has_meeting_role(user: User, meeting: Meeting, role: AccountRole) -> bool:
@@ -85,8 +73,6 @@ def is_rapporteur(user: User | None, meeting: Meeting | None) -> bool:
         return False
     if has_meeting_role(user, meeting, AccountRole.RAPPORTEUR):
         return True
-    from ..models import Session
-
     return (
         db.session.scalar(
             sa.select(sa.func.count(Session.id))
@@ -97,18 +83,44 @@ def is_rapporteur(user: User | None, meeting: Meeting | None) -> bool:
     ) > 0
 
 
+def is_session_rapporteur(user: User | None, session: Session) -> bool:
+    """The participant named rapporteur of the session is the account of the same address."""
+    return (
+        user is not None
+        and session.rapporteur is not None
+        and session.rapporteur.email_key == user.email_key
+    )
+
+
+def may_keep(user: User | None, meeting: Meeting, session: Session) -> bool:
+    """May read and write the record: its rapporteur, the meeting's chair, its organisers."""
+    return (
+        is_session_rapporteur(user, session)
+        or is_chair(user, meeting)
+        or is_organiser(user, meeting)
+    )
+
+
+def may_approve(user: User | None, meeting: Meeting) -> bool:
+    """May approve a record (or return it): the meeting's chair and its organisers."""
+    return is_chair(user, meeting) or is_organiser(user, meeting)
+
+
+def sees_every_record(user: User | None, meeting: Meeting) -> bool:
+    """The records' list shows every session to those who approve, only their own to others."""
+    return may_approve(user, meeting)
+
+
 def _organiser(user: User | None, args: dict[str, Any]) -> bool:
     return is_organiser(user, meeting_from(args))
 
 
 def _record_keeper(user: User | None, args: dict[str, Any]) -> bool:
-    from ..records.service import find_session, may_keep
-
     meeting = meeting_from(args)
     session = find_session(meeting, args.get("ref", "")) if meeting else None
-    if session is None:
+    if meeting is None or session is None:
         abort(404)
-    return may_keep(user, meeting, session)  # type: ignore[arg-type]
+    return may_keep(user, meeting, session)
 
 
 def _record_team(user: User | None, args: dict[str, Any]) -> bool:
@@ -222,8 +234,11 @@ __all__ = [
     "is_chair",
     "is_organiser",
     "is_rapporteur",
+    "is_session_rapporteur",
     "may_appoint",
+    "may_approve",
+    "may_keep",
     "meeting_from",
-    "meeting_or_404",
     "participant_of",
+    "sees_every_record",
 ]

@@ -87,7 +87,6 @@ def login() -> ResponseReturnValue:
         user = service.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             login_user(user)
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         g.sign_in_failed = True
         # The same words whether the account exists or not.
@@ -117,7 +116,6 @@ def forgot_password() -> ResponseReturnValue:
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
         service.send_password_reset(form.email.data or "")
-        db.session.commit()
         # The same answer whether the account exists or not.
         return render_template("accounts/forgot_sent.html", email=form.email.data)
     return render_template("accounts/forgot.html", form=form)
@@ -132,7 +130,6 @@ def reset_password(token: str) -> ResponseReturnValue:
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
         service.set_password(user, form.password.data or "")
-        db.session.commit()
         logout_user()
         flash(_("Your password is changed. Sign in with it now."), "success")
         return redirect(url_for("accounts.login"))
@@ -156,7 +153,6 @@ def change_password() -> ResponseReturnValue:
         except service.AccountError:
             form.current.errors = [_("The current password is not right.")]
         else:
-            db.session.commit()
             # Signing in again with the new fingerprint keeps this browser, drops the others.
             login_user(user)
             flash(_("Your password is changed."), "success")
@@ -172,7 +168,6 @@ def create_token() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _account_with(token_form=form), 400
     token = service.create_token(user, form.label.data or None)
-    db.session.commit()
     return _account_with(new_token=token)
 
 
@@ -186,7 +181,6 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
         service.revoke_token(user, token_id)
     except service.AccountError:
         abort(404)
-    db.session.commit()
     flash(_("The token is revoked."), "info")
     return redirect(url_for("accounts.account"))
 
@@ -233,7 +227,6 @@ def admin_accounts() -> ResponseReturnValue:
             form.email.errors = [str(exc)]
             status = 400
         else:
-            db.session.commit()
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for("accounts.admin_accounts"))
     elif request.method == "POST":
@@ -258,7 +251,6 @@ def admin_toggle_active(user_id: int) -> ResponseReturnValue:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("accounts.admin_accounts"))
     service.set_active(user, not user.active)
-    db.session.commit()
     return redirect(url_for("accounts.admin_accounts"))
 
 
@@ -277,7 +269,6 @@ def team(slug: str) -> ResponseReturnValue:
             abort(403)
         user = service.find_or_invite(form.email.data or "")
         service.appoint(user, meeting, role)
-        db.session.commit()
         flash(_("%(email)s is appointed: %(role)s.", email=user.email, role=label(role)), "success")
         return redirect(url_for("accounts.team", slug=slug))
     if request.method == "POST":
@@ -309,7 +300,6 @@ def dismiss(slug: str, user_id: int, role: str) -> ResponseReturnValue:
     if not may_appoint(current_user, meeting, account_role):  # type: ignore[arg-type]
         abort(403)
     service.dismiss(user, meeting, account_role)
-    db.session.commit()
     return redirect(url_for("accounts.team", slug=slug))
 
 

@@ -15,8 +15,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from .. import unit_of_work
 from ..accounts.permissions import ORGANISER, PUBLIC, allow, meeting_or_404
-from ..extensions import db
 from ..models import Meeting
 from ..public.pagecache import cached_response
 from ..public.service import find_meeting
@@ -121,13 +121,12 @@ def manage(slug: str) -> ResponseReturnValue:
         try:
             session, warnings = sessions.create_session(meeting, form.document())
         except sessions.SessionProblems as exc:
-            db.session.rollback()
+            unit_of_work.discard()
             problems = [f"{p.path}: {p.message}" for p in exc.problems]
         except sessions.SessionConflicts as exc:
-            db.session.rollback()
+            unit_of_work.discard()
             problems = [c.message for c in exc.conflicts]
         else:
-            db.session.commit()
             flash(_("Session %(ref)s is on the agenda.", ref=session.ref), "success")
             for warning in warnings:
                 flash(warning.message, "error")

@@ -30,6 +30,7 @@ from ..models import (
     Participant,
     Room,
     Session,
+    SessionKind,
 )
 
 
@@ -182,3 +183,44 @@ def _meaning(
     yield from session_time_problems("$", data, tz, meeting.start_date, meeting.end_date)
     if "record" in data:
         yield from record_problems("$.record", data["record"], delegations, people)
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    """A session as the organisers' agenda lists it: closed ones included, in local time."""
+
+    ref: str
+    number: str | None
+    title: str
+    kind: SessionKind
+    is_public: bool
+    start_local: datetime
+    end_local: datetime
+    room: str | None
+    rapporteur: str | None
+
+
+def draft_agenda(meeting: Meeting) -> list[DraftRow]:
+    """Every session of the meeting as it stands, in time order, rooms and rapporteurs loaded."""
+    sessions = db.session.scalars(
+        sa.select(Session)
+        .where(Session.meeting_id == meeting.id)
+        .options(selectinload(Session.room), selectinload(Session.rapporteur))
+        .order_by(Session.start_local, Session.id)
+    )
+    return [
+        DraftRow(
+            ref=s.ref,
+            number=s.number,
+            title=s.title,
+            kind=s.kind,
+            is_public=s.is_public,
+            start_local=s.start_local,
+            end_local=s.end_local,
+            room=s.room.name if s.room else None,
+            rapporteur=(
+                f"{s.rapporteur.given_name} {s.rapporteur.family_name}" if s.rapporteur else None
+            ),
+        )
+        for s in sessions
+    ]

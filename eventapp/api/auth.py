@@ -12,7 +12,8 @@ from ..extensions import db
 from ..models import ApiToken, User
 from ..models.types import utcnow
 
-# Recording every use would turn each read into a write; once in a while is enough.
+# Recording every use would turn each read into a write; once in a while is enough. The use is
+# saved with the request's unit of work: by any request that succeeds, reads included.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
@@ -33,6 +34,5 @@ def token_user() -> User | None:
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         row.last_used_at = now
-        db.session.commit()
     g.api_user = row.user
     return row.user

@@ -15,7 +15,7 @@ from ..accounts.permissions import (
     meeting_or_404,
 )
 from ..agenda import sessions
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..interchange import (
     InvalidDocument,
     MeetingNotFound,
@@ -93,7 +93,6 @@ def _import(document: object, *, replace: bool) -> Response:
         raise ApiError(422, f"{len(exc.problems)} problem(s) in the document.", fields) from exc
     except SlugTaken as exc:
         raise ApiError(409, str(exc)) from exc
-    db.session.commit()
     response = jsonify(export_meeting(result.meeting.slug))
     response.status_code = 200 if replace else 201
     response.headers["Location"] = url_for("api.meeting", slug=result.meeting.slug)
@@ -163,7 +162,6 @@ def create_registration(slug: str) -> Response:
     except registration.RegistrationError as exc:
         raise ApiError(422, str(exc), exc.fields) from exc
     notices.confirm_registration(person)  # in the outbox, committed with the registration
-    db.session.commit()
     response = jsonify(participant_document(person))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_registration", slug=slug, ref=person.ref)
@@ -188,7 +186,6 @@ def change_registration(slug: str, ref: str, action: str) -> Response:
     except registration.InvalidTransition as exc:
         raise ApiError(409, str(exc)) from exc
     notices.tell_status(changed)
-    db.session.commit()
     return jsonify(participant_document(person))
 
 
@@ -220,7 +217,6 @@ def create_session(slug: str) -> Response:
                 filter(None, [fields.get(conflict.path), conflict.message])
             )
         raise ApiError(409, f"The session conflicts with the agenda: {exc}", fields) from exc
-    db.session.commit()
     response = jsonify(session_document(session))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_session", slug=slug, ref=session.ref)
@@ -284,5 +280,4 @@ def put_record(slug: str, ref: str) -> Response:
         raise ApiError(403, str(exc)) from exc
     except records.SessionGone as exc:
         raise ApiError(404, str(exc)) from exc
-    db.session.commit()
     return _record_response(session)

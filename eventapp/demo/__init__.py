@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import sqlalchemy as sa
-
 from ..accounts import service as accounts
-from ..extensions import db
 from ..interchange import import_meeting
-from ..models import AccountRole, Meeting
+from ..lookups import find_meeting
+from ..models import AccountRole
 
 DEMO_SLUG = "first-global-wen-meeting"
 
@@ -46,7 +44,7 @@ def demo_document() -> dict[str, Any]:
 
 def load_demo() -> tuple[bool, list[DemoAccount]]:
     """Load the demo meeting and accounts where absent; True if the meeting was created now."""
-    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.slug == DEMO_SLUG))
+    meeting = find_meeting(DEMO_SLUG)
     created = meeting is None
     if meeting is None:
         meeting = import_meeting(demo_document()).meeting

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import localtime
 from ..extensions import db
+from ..lookups import find_meeting
 from ..models import Delegation, Meeting, Participant, Record, Session, SessionPerson
 from .validate import FORMAT
 
@@ -25,7 +26,7 @@ def _present(pairs: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_meeting(slug: str) -> Meeting:
-    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.slug == slug))
+    meeting = find_meeting(slug)
     if meeting is None:
         raise MeetingNotFound(slug)
     return meeting

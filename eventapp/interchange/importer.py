@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from .. import audit, localtime
 from ..extensions import db
 from ..locking import lock_meeting
+from ..lookups import find_meeting
 from ..mailbox import mailbox_key
 from ..models import (
     Approval,
@@ -61,7 +62,7 @@ def import_meeting(doc: Any, *, replace: bool = False) -> ImportResult:
     if problems:
         raise InvalidDocument(problems)
     data = doc["meeting"]
-    existing = db.session.scalar(sa.select(Meeting).where(Meeting.slug == data["slug"]))
+    existing = find_meeting(data["slug"])
     if existing is not None and not replace:
         raise SlugTaken(data["slug"])
     if existing is not None:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
 from flask_babel import get_locale
 
+from .. import unit_of_work
 from ..accounts.permissions import PUBLIC, allow
 from ..agenda import published
 from ..extensions import db
@@ -33,7 +34,7 @@ def healthz():  # type: ignore[no-untyped-def]
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
-        db.session.rollback()
+        unit_of_work.discard()
         return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
 

@@ -16,6 +16,7 @@ from babel.dates import get_timezone_location
 from .. import disclosure, localtime
 from ..disclosure import ListedOrganisation, ListedPerson
 from ..extensions import db
+from ..lookups import find_meeting as find_meeting  # the one lookup, for older callers
 from ..models import Meeting, OrganisationKind, ReportKind, ReportVersion
 from ..registration.service import registration_state
 from ..vocabulary import label
@@ -75,13 +76,6 @@ class KindGroup:
     @property
     def count(self) -> int:
         return sum(len(o.people) for o in self.organisations)
-
-
-def find_meeting(slug: str) -> Meeting | None:
-    """The meeting with that slug; None for any slug that cannot be one (PostgreSQL refuses NUL)."""
-    if not slug or len(slug) > 64 or "\x00" in slug:
-        return None
-    return db.session.scalar(sa.select(Meeting).where(Meeting.slug == slug))
 
 
 def dates_label(start: date, end: date, locale: str) -> str:

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from .. import unit_of_work
 from ..accounts.permissions import (
     RECORD_KEEPER,
     RECORD_TEAM,
@@ -96,10 +97,10 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
                     read_current=lambda tag: tag == form.etag.data,
                 )
             except service.RecordProblems as exc:
-                db.session.rollback()
+                unit_of_work.discard()
                 problems = [f"{p.path}: {p.message}" for p in exc.problems]
             except service.RecordChanged:
-                db.session.rollback()
+                unit_of_work.discard()
                 problems = [
                     _(
                         "Someone saved this record after you opened it. Open it again to see "
@@ -107,14 +108,13 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
                     )
                 ]
             except service.NotAllowed as exc:
-                db.session.rollback()
+                unit_of_work.discard()
                 problems = [str(exc)]
             except service.SessionGone as exc:
-                db.session.rollback()
+                unit_of_work.discard()
                 flash(str(exc), "error")
                 return redirect(url_for("records.index", slug=slug), code=303)
             else:
-                db.session.commit()
                 flash(_("The record is saved."), "success")
                 return redirect(url_for("records.edit", slug=slug, ref=ref), code=303)
         status = 400 if not problems else 409

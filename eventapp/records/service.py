@@ -9,21 +9,74 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from .. import audit
-from ..accounts.permissions import is_chair, is_organiser
+from ..accounts.permissions import is_session_rapporteur, may_approve, sees_every_record
 from ..extensions import db
 from ..interchange.exporter import record_document
 from ..interchange.importer import build_record
 from ..interchange.validate import Problem, check_item, record_problems
 from ..locking import lock_meeting
-from ..models import Meeting, Participant, RecordStatus, Session, User
+from ..lookups import find_session
+from ..models import Meeting, Outcome, Participant, Record, RecordStatus, Session, User
 
 BLANK = {"status": RecordStatus.DRAFT.value, "outcomes": []}
+
+# What a record's page and document read: the record, its outcomes, their owners and speakers.
+WITH_RECORD = (
+    selectinload(Session.record)
+    .selectinload(Record.outcomes)
+    .options(selectinload(Outcome.owner), selectinload(Outcome.speaker)),
+)
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A session in the records' list: when, who reports, and how far its record is."""
+
+    ref: str
+    number: str | None
+    title: str
+    is_public: bool
+    start_local: datetime
+    end_local: datetime
+    rapporteur: str | None
+    status: RecordStatus | None
+
+
+def record_rows(meeting: Meeting, user: User | None) -> list[RecordRow]:
+    """The sessions whose records the account keeps, in agenda order: all of them for those
+    who approve records, a rapporteur's own otherwise."""
+    sessions = db.session.scalars(
+        sa.select(Session)
+        .where(Session.meeting_id == meeting.id)
+        .options(selectinload(Session.record), selectinload(Session.rapporteur))
+        .order_by(Session.start_local, Session.id)
+    )
+    everyone = sees_every_record(user, meeting)
+    return [
+        RecordRow(
+            ref=s.ref,
+            number=s.number,
+            title=s.title,
+            is_public=s.is_public,
+            start_local=s.start_local,
+            end_local=s.end_local,
+            rapporteur=(
+                f"{s.rapporteur.given_name} {s.rapporteur.family_name}" if s.rapporteur else None
+            ),
+            status=s.record.status if s.record is not None else None,
+        )
+        for s in sessions
+        if everyone or is_session_rapporteur(user, s)
+    ]
 
 
 class RecordProblems(ValueError):
@@ -38,34 +91,6 @@ class RecordChanged(ValueError):
 
 class NotAllowed(PermissionError):
     """The account may write this record, but not this change (e.g. approve it)."""
-
-
-def find_session(meeting: Meeting, ref: str) -> Session | None:
-    return db.session.scalar(
-        sa.select(Session).where(Session.meeting_id == meeting.id, Session.ref == ref)
-    )
-
-
-def is_session_rapporteur(user: User | None, session: Session) -> bool:
-    """The participant named rapporteur of the session is the account of the same address."""
-    return (
-        user is not None
-        and session.rapporteur is not None
-        and session.rapporteur.email_key == user.email_key
-    )
-
-
-def may_keep(user: User | None, meeting: Meeting, session: Session) -> bool:
-    """May read and write the record: its rapporteur, the meeting's chair, its organisers."""
-    return (
-        is_session_rapporteur(user, session)
-        or is_chair(user, meeting)
-        or is_organiser(user, meeting)
-    )
-
-
-def may_approve(user: User | None, meeting: Meeting) -> bool:
-    return is_chair(user, meeting) or is_organiser(user, meeting)
 
 
 def document(session: Session) -> dict[str, Any]:

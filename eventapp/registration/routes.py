@@ -14,7 +14,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from ..accounts import service as accounts
+from .. import unit_of_work
 from ..accounts.forms import ConfirmForm
 from ..accounts.permissions import (
     ORGANISER,
@@ -24,7 +24,7 @@ from ..accounts.permissions import (
     current_account,
     meeting_or_404,
 )
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..models import Participant, ParticipantRole
 from ..vocabulary import label
 from . import notices, service
@@ -63,17 +63,13 @@ def register(slug: str) -> ResponseReturnValue:
         )
         try:
             person = service.register(meeting, wanted)
-            # The same address is the same person: an account (without a password until they
-            # choose one) lets them follow and manage the registration.
-            accounts.find_or_invite(person.email)
         except service.RegistrationError as exc:
-            db.session.rollback()
+            unit_of_work.discard()
             for name, message in exc.fields.items():
                 if name in form:
                     form[name].errors = [*form[name].errors, message]
         else:
             notices.confirm_registration(person)  # in the outbox, committed with the registration
-            db.session.commit()
             flash(notices.status_sentence(person), "success")
             return redirect(url_for("registration.registered", slug=slug), code=303)
     status = 400 if form.is_submitted() else 200
@@ -112,7 +108,6 @@ def own_details(participant_id: int) -> ResponseReturnValue:
             needs_visa_letter=bool(form.needs_visa_letter.data),
             list_consent=bool(form.list_consent.data),
         )
-        db.session.commit()
         flash(_("Your registration is updated."), "success")
         return redirect(url_for("accounts.account"), code=303)
     return render_template(
@@ -133,11 +128,10 @@ def cancel_own(participant_id: int) -> ResponseReturnValue:
     try:
         changed = service.change(person.meeting, person, "cancel", by_participant=True)
     except service.InvalidTransition as exc:
-        db.session.rollback()
+        unit_of_work.discard()
         flash(str(exc), "error")
     else:
         notices.tell_status([p for p in changed if p is not person])
-        db.session.commit()
         flash(_("Your registration is cancelled."), "info")
     return redirect(url_for("accounts.account"), code=303)
 
@@ -166,11 +160,10 @@ def decide(slug: str, ref: str, action: str) -> ResponseReturnValue:
     try:
         changed = service.change(meeting, person, action)
     except service.InvalidTransition as exc:
-        db.session.rollback()
+        unit_of_work.discard()
         flash(str(exc), "error")
     else:
         notices.tell_status(changed)
-        db.session.commit()
         flash(
             _("%(name)s: %(status)s.", name=person.full_name, status=label(person.status)),
             "success",

@@ -261,12 +261,6 @@ def register(
     return person
 
 
-def find_registration(meeting: Meeting, ref: str) -> Participant | None:
-    return db.session.scalar(
-        sa.select(Participant).where(Participant.meeting_id == meeting.id, Participant.ref == ref)
-    )
-
-
 def change(
     meeting: Meeting, person: Participant, action: str, *, by_participant: bool = False
 ) -> list[Participant]:

@@ -171,6 +171,17 @@ class StoredFileChanged(RuntimeError):
     """A published version's file no longer has the SHA-256 it was published with."""
 
 
+def published_versions(meeting: Meeting) -> list[ReportVersion]:
+    """Every published version of the meeting's documents, by kind and language, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ReportVersion)
+            .where(ReportVersion.meeting_id == meeting.id)
+            .order_by(ReportVersion.kind, ReportVersion.language, ReportVersion.version.desc())
+        )
+    )
+
+
 def find_version(
     meeting: Meeting, kind: ReportKind, lang: str, number: int | None = None
 ) -> ReportVersion | None:

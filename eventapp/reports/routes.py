@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from .. import unit_of_work
 from ..accounts.permissions import (
     ORGANISER,
     PUBLIC,
@@ -111,11 +112,10 @@ def manage(slug: str) -> ResponseReturnValue:
         try:
             version = jobs.request_publication(meeting, kind, form.lang.data, current_account())
         except publish.PublishError as exc:
-            db.session.rollback()
+            unit_of_work.discard()
             current_app.logger.error("publication of %s %s refused: %s", slug, kind.value, exc)
             flash(_publish_failure(exc), "error")
             return redirect(url_for("reports.manage", slug=slug), code=303)
-        db.session.commit()
         if version is None:
             flash(_("The publication is queued: it appears below when it is done."), "info")
         else:
