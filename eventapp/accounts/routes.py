@@ -23,6 +23,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import audit
 from ..extensions import csrf, db, limiter
+from ..lookups import meeting_or_404
 from ..mailbox import mailbox_key
 from ..models import AccountRole, Meeting, Participant, User
 from ..vocabulary import label
@@ -36,7 +37,6 @@ from .permissions import (
     is_chair,
     is_rapporteur,
     may_appoint,
-    meeting_or_404,
 )
 
 bp = Blueprint("accounts", __name__)

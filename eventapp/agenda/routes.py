@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from .. import unit_of_work
-from ..accounts.permissions import ORGANISER, PUBLIC, allow, meeting_or_404
+from ..accounts.permissions import ORGANISER, PUBLIC, allow
+from ..lookups import meeting_or_404
 from ..models import Meeting
 from ..public.pagecache import cached_response
 from ..public.service import find_meeting
@@ -134,11 +135,10 @@ def manage(slug: str) -> ResponseReturnValue:
         status = 409
     elif form.is_submitted():
         status = 400
-    items = sorted(meeting.sessions, key=lambda s: (s.start_local, s.id))
     return render_template(
         "agenda/manage.html",
         meeting=meeting,
         form=form,
-        items=items,
+        items=sessions.draft_agenda(meeting),
         problems=problems,
     ), status

@@ -12,7 +12,6 @@ from ..accounts.permissions import (
     SIGNED_IN,
     allow,
     current_account,
-    meeting_or_404,
 )
 from ..agenda import sessions
 from ..extensions import csrf
@@ -25,6 +24,7 @@ from ..interchange import (
 )
 from ..interchange.exporter import participant_document, session_document
 from ..interchange.validate import check_registration, problem_fields
+from ..lookups import find_registration, find_session, meeting_or_404
 from ..models import RegistrationStatus
 from ..records import service as records
 from ..registration import notices
@@ -127,7 +127,7 @@ def replace_meeting(slug: str) -> Response:
 
 def _registration(slug: str, ref: str):  # type: ignore[no-untyped-def]
     meeting = meeting_or_404(slug)
-    person = registration.find_registration(meeting, ref)
+    person = find_registration(meeting, ref)
     if person is None:
         raise ApiError(404, f"no registration with ref {ref!r}")
     return meeting, person
@@ -228,7 +228,7 @@ def create_session(slug: str) -> Response:
 @bp.get("/meetings/<slug>/sessions/<ref>")
 @allow(ORGANISER)
 def get_session(slug: str, ref: str) -> Response:
-    session = records.find_session(meeting_or_404(slug), ref)
+    session = find_session(meeting_or_404(slug), ref)
     if session is None:
         raise ApiError(404, f"no session with ref {ref!r}")
     return jsonify(session_document(session))
@@ -244,7 +244,7 @@ def _record_response(session_row: object) -> Response:
 @bp.get("/meetings/<slug>/sessions/<ref>/record")
 @allow(RECORD_KEEPER)
 def get_record(slug: str, ref: str) -> Response:
-    session = records.find_session(meeting_or_404(slug), ref)
+    session = find_session(meeting_or_404(slug), ref)
     if session is None:  # pragma: no cover - the access rule answers 404 first
         raise ApiError(404, f"no session with ref {ref!r}")
     return _record_response(session)
@@ -254,7 +254,7 @@ def get_record(slug: str, ref: str) -> Response:
 @allow(RECORD_KEEPER)
 def put_record(slug: str, ref: str) -> Response:
     meeting = meeting_or_404(slug)
-    session = records.find_session(meeting, ref)
+    session = find_session(meeting, ref)
     if session is None:  # pragma: no cover - the access rule answers 404 first
         raise ApiError(404, f"no session with ref {ref!r}")
     if not request.headers.get("If-Match"):

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from flask_babel import get_locale
 
 from .. import unit_of_work
 from ..accounts.permissions import PUBLIC, allow
 from ..agenda import published
 from ..extensions import db
-from ..models import Meeting
+from ..lookups import meeting_or_404
 from ..registration.service import registration_state
 from . import pagecache, service
 
 bp = Blueprint("public", __name__)
-
-
-def _meeting_or_404(slug: str) -> Meeting:
-    meeting = service.find_meeting(slug)
-    if meeting is None:
-        abort(404)
-    return meeting
 
 
 def _locale() -> str:
@@ -48,7 +41,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.get("/meetings/<slug>/")
 @allow(PUBLIC)
 def meeting_home(slug: str):  # type: ignore[no-untyped-def]
-    meeting = _meeting_or_404(slug)
+    meeting = meeting_or_404(slug)
     locale = _locale()
     # Whether registration is open changes with the clock, not the content: part of the key.
     return pagecache.serve(
@@ -64,7 +57,7 @@ def meeting_home(slug: str):  # type: ignore[no-untyped-def]
 @bp.get("/meetings/<slug>/agenda")
 @allow(PUBLIC)
 def agenda(slug: str):  # type: ignore[no-untyped-def]
-    meeting = _meeting_or_404(slug)
+    meeting = meeting_or_404(slug)
     locale = _locale()
     return pagecache.serve(
         meeting,
@@ -82,7 +75,7 @@ def agenda(slug: str):  # type: ignore[no-untyped-def]
 @bp.get("/meetings/<slug>/participants")
 @allow(PUBLIC)
 def participants(slug: str):  # type: ignore[no-untyped-def]
-    meeting = _meeting_or_404(slug)
+    meeting = meeting_or_404(slug)
     locale = _locale()
 
     def render() -> str:

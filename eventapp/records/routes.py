@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from .. import unit_of_work
 from ..accounts.permissions import (
@@ -16,11 +14,9 @@ from ..accounts.permissions import (
     RECORD_TEAM,
     allow,
     current_account,
-    is_chair,
-    is_organiser,
-    meeting_or_404,
+    may_approve,
 )
-from ..extensions import db
+from ..lookups import meeting_or_404, session_or_404
 from ..models import Meeting, Session, User
 from ..registration.service import participant_choices
 from . import service
@@ -33,16 +29,8 @@ bp = Blueprint("records", __name__)
 @allow(RECORD_TEAM)
 def index(slug: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
-    user: User = current_account()  # type: ignore[assignment]
-    sessions = db.session.scalars(
-        sa.select(Session)
-        .where(Session.meeting_id == meeting.id)
-        .options(selectinload(Session.record), selectinload(Session.rapporteur))
-        .order_by(Session.start_local, Session.id)
-    ).all()
-    everyone = is_organiser(user, meeting) or is_chair(user, meeting)
-    mine = [s for s in sessions if everyone or service.is_session_rapporteur(user, s)]
-    return render_template("records/index.html", meeting=meeting, sessions=mine, approver=everyone)
+    rows = service.record_rows(meeting, current_account())
+    return render_template("records/index.html", meeting=meeting, sessions=rows)
 
 
 def _choices(meeting: Meeting) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -76,11 +64,9 @@ def _form_for(session: Session) -> RecordForm:
 @allow(RECORD_KEEPER)
 def edit(slug: str, ref: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
-    session = service.find_session(meeting, ref)
-    if session is None:  # pragma: no cover - the access rule answered 404 already
-        abort(404)
+    session = session_or_404(meeting, ref, *service.WITH_RECORD)
     user: User = current_account()  # type: ignore[assignment]
-    approver = service.may_approve(user, meeting)
+    approver = may_approve(user, meeting)
     organisations, people = _choices(meeting)
     form = RecordForm() if request.method == "POST" else _form_for(session)
     form.set_choices(organisations, people, approver)

@@ -22,9 +22,9 @@ from ..accounts.permissions import (
     SIGNED_IN,
     allow,
     current_account,
-    meeting_or_404,
 )
 from ..extensions import limiter
+from ..lookups import meeting_or_404, registration_or_404
 from ..models import Participant, ParticipantRole
 from ..vocabulary import label
 from . import notices, service
@@ -154,9 +154,7 @@ def decide(slug: str, ref: str, action: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    person = service.find_registration(meeting, ref)
-    if person is None:
-        abort(404)
+    person = registration_or_404(meeting, ref)
     try:
         changed = service.change(meeting, person, action)
     except service.InvalidTransition as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -32,10 +31,9 @@ from ..accounts.permissions import (
     PUBLIC,
     allow,
     current_account,
-    meeting_or_404,
 )
-from ..extensions import db
-from ..models import Meeting, ReportKind, ReportVersion
+from ..lookups import meeting_or_404
+from ..models import ReportKind
 from . import jobs, publish, render
 from .forms import PublishForm
 
@@ -66,9 +64,7 @@ def download(slug: str, name: str) -> Response:
     if parsed is None or lang not in current_app.config["LANGUAGES"]:
         abort(404)
     kind, number = parsed
-    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.slug == slug))
-    if meeting is None:
-        abort(404)
+    meeting = meeting_or_404(slug)
     version = publish.find_version(meeting, kind, lang, number)
     if version is None:
         abort(404)
@@ -121,11 +117,7 @@ def manage(slug: str) -> ResponseReturnValue:
         else:
             flash(_("Version %(number)d is published.", number=version.version), "success")
         return redirect(url_for("reports.manage", slug=slug), code=303)
-    versions = db.session.scalars(
-        sa.select(ReportVersion)
-        .where(ReportVersion.meeting_id == meeting.id)
-        .order_by(ReportVersion.kind, ReportVersion.language, ReportVersion.version.desc())
-    ).all()
+    versions = publish.published_versions(meeting)
     status = 400 if form.is_submitted() else 200
     return render_template(
         "reports/manage.html", meeting=meeting, form=form, versions=versions, kinds=list(ReportKind)
