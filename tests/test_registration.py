@@ -19,6 +19,7 @@ from tests.helpers import (
     csrf_token,
     registration_count,
     registration_form,
+    reset_link,
     sign_in,
 )
 
@@ -371,6 +372,32 @@ def test_registering_makes_an_account_that_manages_the_registration(app, client)
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Participant, person.id).status is RegistrationStatus.CANCELLED
+
+
+def test_someone_an_organiser_registers_can_choose_a_password_and_sign_in(
+    app, client, organiser_api
+):
+    response = client.post(REGISTRATIONS, json=participant(7), headers=organiser_api)
+    assert response.status_code == 201
+    # The person follows the confirmation's advice: "forgotten password", then the link.
+    browser = app.test_client()
+    token = csrf_token(browser, "/password/forgot")
+    answer = browser.post(
+        "/password/forgot", data={"email": "person7@example.org", "csrf_token": token}
+    )
+    assert answer.status_code == 200
+    path = reset_link(app, "person7@example.org")
+    token = csrf_token(browser, path)
+    chosen = "a password of my own"
+    answer = browser.post(path, data={"password": chosen, "confirm": chosen, "csrf_token": token})
+    assert answer.status_code == 302
+    assert sign_in(browser, "person7@example.org", chosen).status_code == 302
+    person = db.session.scalar(
+        sa.select(Participant).where(Participant.email == "person7@example.org")
+    )
+    page = browser.get("/account").get_data(as_text=True)
+    assert f"/account/registrations/{person.id}" in page
+    assert browser.get(f"/account/registrations/{person.id}").status_code == 200
 
 
 def test_nobody_manages_someone_elses_registration(client):
