@@ -10,11 +10,11 @@ import pytest
 
 from eventapp.models import RegistrationStatus
 from eventapp.registration.service import TRANSITIONS, offered_actions
-
-from .conftest import make_account, sign_in
+from tests.factories import DEMO_SLUG as SLUG
+from tests.factories import api_token, make_account
+from tests.helpers import csrf_token, sign_in
 
 ROOT = Path(__file__).resolve().parents[1] / "eventapp"
-SLUG = "first-global-wen-meeting"
 LONG = "x" * 65  # longer than any slug or ref can be
 
 
@@ -81,13 +81,8 @@ def test_an_unknown_key_is_a_404_page(client, demo_meeting, path: str) -> None: 
     ],
 )
 def test_an_unknown_key_is_a_json_404(client, demo_meeting, path: str) -> None:  # type: ignore[no-untyped-def]
-    from eventapp.accounts import service
-
-    from .conftest import db
-
-    user = make_account("org@example.org", "organiser", meeting=demo_meeting)
-    token = service.create_token(user, "lookups")
-    db.session.commit()
+    make_account("org@example.org", "organiser", meeting=demo_meeting)
+    token = api_token("org@example.org")
     response = client.get(path, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 404
     assert "error" in response.get_json()
@@ -96,8 +91,6 @@ def test_an_unknown_key_is_a_json_404(client, demo_meeting, path: str) -> None: 
 def test_a_decision_to_a_registration_that_is_not_there_is_a_404(client, demo_meeting) -> None:  # type: ignore[no-untyped-def]
     make_account("org@example.org", "organiser", meeting=demo_meeting)
     sign_in(client, "org@example.org")
-    from .conftest import csrf_token
-
     token = csrf_token(client, f"/meetings/{SLUG}/manage/")
     response = client.post(
         f"/meetings/{SLUG}/manage/registrations/{LONG}/approve", data={"csrf_token": token}

@@ -17,8 +17,8 @@ from bench.generate import generate_meeting
 from eventapp.accounts import service as accounts
 from eventapp.extensions import db
 from eventapp.models import AccountRole, Meeting
-
-from .conftest import load, make_account, sign_in
+from tests.factories import load, make_account
+from tests.helpers import sign_in
 
 SCALES = (1, 3)
 ORGANISER = "desk@example.org"

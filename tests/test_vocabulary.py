@@ -12,11 +12,11 @@ from flask_babel import force_locale
 
 from eventapp.models import AccountRole, OrganisationKind, RegistrationStatus
 from eventapp.vocabulary import HEADINGS, LABELS, NAMED_ENUMS, label
-
-from .conftest import make_account, sign_in
+from tests.factories import DEMO_SLUG as MEETING
+from tests.factories import make_account
+from tests.helpers import sign_in
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-MEETING = "first-global-wen-meeting"
 WAITLISTED_EMAIL = "p-late@example.org"  # the demo's one registration on the waiting list
 
 
