@@ -29,20 +29,6 @@ from .models import (
     SessionRole,
 )
 
-# Every enum whose values people read; the tests check each value of each has a label.
-NAMED_ENUMS: tuple[type[enum.Enum], ...] = (
-    AccountRole,
-    Approval,
-    OrganisationKind,
-    OutcomeKind,
-    ParticipantRole,
-    RecordStatus,
-    RegistrationStatus,
-    ReportKind,
-    SessionKind,
-    SessionRole,
-)
-
 # One table per enum: StrEnum values of two enums (a record's and a registration's
 # "approved") are equal strings, and would share one key in a single table.
 LABELS: dict[type[enum.Enum], dict[Any, LazyString]] = {
@@ -111,6 +97,9 @@ LABELS: dict[type[enum.Enum], dict[Any, LazyString]] = {
         SessionRole.SPEAKER: _l("Speaker"),
     },
 }
+
+# Every enum whose values people read; the tests check each value of each has a label.
+NAMED_ENUMS: tuple[type[enum.Enum], ...] = tuple(LABELS)
 
 # Headings over a group of several of a kind, where a page lists them grouped.
 HEADINGS: dict[type[enum.Enum], dict[Any, LazyString]] = {
