@@ -198,7 +198,8 @@ def test_extraction_reaches_every_kind_of_source():
         if re.search(r"\b(?:_|gettext|ngettext)\(", p.read_text("utf-8"))
     }
     assert templates <= files, f"templates with no extracted message: {sorted(templates - files)}"
-    assert {"eventapp/reports/render.py", "eventapp/public/service.py"} <= files
+    # gettext in a module, lazy_gettext in a table of words, both reached.
+    assert {"eventapp/disclosure.py", "eventapp/vocabulary.py"} <= files
     assert any(m.pluralizable for m in messages(catalog))
 
 
