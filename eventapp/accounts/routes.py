@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -25,7 +24,7 @@ from .. import audit
 from ..extensions import csrf, db, limiter
 from ..lookups import meeting_or_404
 from ..mailbox import mailbox_key
-from ..models import AccountRole, Meeting, Participant, User
+from ..models import AccountRole, User
 from ..vocabulary import label
 from . import forms, service
 from .permissions import (
@@ -34,8 +33,6 @@ from .permissions import (
     PUBLIC,
     SIGNED_IN,
     allow,
-    is_chair,
-    is_rapporteur,
     may_appoint,
 )
 
@@ -187,21 +184,8 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
 
 def _account_with(**overrides: object) -> str:
     user: User = current_user  # type: ignore[assignment]
-    registrations = db.session.scalars(
-        sa.select(Participant)
-        .join(Meeting, Participant.meeting_id == Meeting.id)
-        .where(Participant.email_key == user.email_key)
-        .order_by(Meeting.start_date.desc())
-    ).all()
-    recorders = {
-        p.meeting.slug
-        for p in registrations
-        if is_chair(user, p.meeting) or is_rapporteur(user, p.meeting)
-    }
     context: dict[str, object] = {
-        "user": user,
-        "registrations": registrations,
-        "records_of": recorders,
+        "account": service.account_overview(user),
         "password_form": forms.ChangePasswordForm(formdata=None),
         "token_form": forms.TokenForm(formdata=None),
         "confirm_form": forms.ConfirmForm(),
