@@ -1,5 +1,7 @@
 """Finding a meeting, a session and a registration by their public keys: the one way.
 
+(And an account by the id the administrators' pages carry.)
+
 A meeting is known by its slug, a session and a registration by (meeting, ref). The `find_`
 functions answer None for a key that names nothing, or that cannot be a key at all (too long,
 a NUL, which PostgreSQL refuses); services and commands use them. The `_or_404` functions are
@@ -13,7 +15,7 @@ from flask import abort, g, has_request_context
 from sqlalchemy.orm.interfaces import ORMOption
 
 from .extensions import db
-from .models import Meeting, Participant, Session
+from .models import Meeting, Participant, Session, User
 
 KEY_LENGTH = 64  # slugs and refs are VARCHAR(64)
 
@@ -82,7 +84,16 @@ def registration_or_404(meeting: Meeting, ref: str) -> Participant:
     return person
 
 
+def account_or_404(user_id: int) -> User:
+    """An account by its id, as the administrators' pages name it."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
 __all__ = [
+    "account_or_404",
     "find_meeting",
     "find_registration",
     "find_session",

@@ -21,8 +21,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
-from ..extensions import csrf, db, limiter
-from ..lookups import meeting_or_404
+from ..extensions import csrf, limiter
+from ..lookups import account_or_404, meeting_or_404
 from ..mailbox import mailbox_key
 from ..models import AccountRole, User
 from ..vocabulary import label
@@ -228,9 +228,7 @@ def admin_accounts() -> ResponseReturnValue:
 def admin_toggle_active(user_id: int) -> ResponseReturnValue:
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = account_or_404(user_id)
     if user.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("accounts.admin_accounts"))
@@ -278,9 +276,7 @@ def dismiss(slug: str, user_id: int, role: str) -> ResponseReturnValue:
         account_role = AccountRole(role)
     except ValueError:
         abort(404)
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = account_or_404(user_id)
     if not may_appoint(current_user, meeting, account_role):  # type: ignore[arg-type]
         abort(403)
     service.dismiss(user, meeting, account_role)
