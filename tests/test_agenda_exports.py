@@ -535,7 +535,7 @@ def test_printable_agenda_is_rendered_once_then_served_from_the_cache(
     # The process's own response cache answers first; another process (a fresh one here)
     # finds the file on disk and serves it without rendering: prove it with bytes no render
     # makes.
-    from eventapp.public.pagecache import pages
+    from eventapp.pagecache import pages
 
     assert get(client, DEMO_SLUG, "agenda.pdf").data == first.data
     pages.clear()

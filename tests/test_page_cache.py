@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from eventapp.extensions import db
 from eventapp.models import Meeting, Outcome, Participant
-from eventapp.public.pagecache import pages
+from eventapp.pagecache import pages
 from tests.conftest import DEMO_SLUG, make_account, sign_in
 
 PARTICIPANTS = f"/meetings/{DEMO_SLUG}/participants"
@@ -94,7 +94,7 @@ def test_bulk_statements_raise_the_content_version_of_their_meeting_only(demo_me
 
 
 def test_the_cache_is_bounded_by_size_and_count():
-    from eventapp.public.pagecache import PageCache
+    from eventapp.pagecache import PageCache
 
     cache = PageCache(max_pages=3, max_bytes=1000)
     for n in range(5):

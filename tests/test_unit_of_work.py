@@ -241,7 +241,7 @@ def probe_app(app: Flask) -> Iterator[Flask]:
 
     from eventapp import unit_of_work
     from eventapp.accounts.permissions import PUBLIC, allow
-    from eventapp.public.service import find_meeting
+    from eventapp.lookups import find_meeting
     from eventapp.registration import notices
     from eventapp.registration import service as registration
 

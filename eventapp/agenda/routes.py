@@ -17,10 +17,9 @@ from werkzeug.wrappers import Response
 
 from .. import unit_of_work
 from ..accounts.permissions import ORGANISER, PUBLIC, allow
-from ..lookups import meeting_or_404
+from ..lookups import find_meeting, meeting_or_404
 from ..models import Meeting
-from ..public.pagecache import cached_response
-from ..public.service import find_meeting
+from ..pagecache import cached_response
 from ..registration.service import participant_choices
 from . import ical, published, schedule, service, sessions
 from .forms import SessionForm

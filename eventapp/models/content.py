@@ -1,7 +1,7 @@
 """Keeping Meeting.content_version in step with every change to what the public sees of it.
 
 One listener on every flush, rather than a call in each service: a change cannot forget it.
-The version keys the public pages and exports (public/pagecache.py), so it counts changes the
+The version keys the public pages and exports (pagecache.py), so it counts changes the
 public could see and no others: a pending registration or the draft record of a closed session
 leaves every public page, and its ETag, as it was. Where a flush does not say enough to be
 sure, the change counts.

@@ -6,13 +6,13 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from flask_babel import get_locale
 
-from .. import unit_of_work
+from .. import pagecache, unit_of_work
 from ..accounts.permissions import PUBLIC, allow
 from ..agenda import published
 from ..extensions import db
 from ..lookups import meeting_or_404
 from ..registration.service import registration_state
-from . import pagecache, service
+from . import service
 
 bp = Blueprint("public", __name__)
 

@@ -16,7 +16,6 @@ from babel.dates import get_timezone_location
 from .. import disclosure, localtime
 from ..disclosure import ListedOrganisation, ListedPerson
 from ..extensions import db
-from ..lookups import find_meeting as find_meeting  # the one lookup, for older callers
 from ..models import Meeting, OrganisationKind, ReportKind, ReportVersion
 from ..registration.service import registration_state
 from ..vocabulary import label

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from flask import Response, make_response, request, session
 from flask_login import current_user
 
-from ..models import Meeting
+from .models import Meeting
 
 MAX_PAGES = 512
 # A printable agenda can weigh a megabyte: the cache is bounded by size as well as by count.
