@@ -118,6 +118,8 @@ def _imports(path: Path) -> set[str]:
         "eventapp/agenda/service.py",
         "eventapp/agenda/ical.py",
         "eventapp/agenda/schedule.py",
+        "eventapp/agenda/routes.py",
+        "eventapp/agenda/sessions.py",
         "eventapp/reports/service.py",
     ],
 )
