@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -61,7 +61,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # SQLite enforces foreign keys only when asked; WAL lets readers and a writer share the file.
     # How long a writer waits for the lock is the connection's timeout (SQLITE_BUSY_TIMEOUT).
     if type(dbapi_connection).__module__.startswith("sqlite3"):

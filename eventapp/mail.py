@@ -217,7 +217,7 @@ def _deliver_one(outbox_id: int) -> str:
     return "sent"
 
 
-def _queue():  # type: ignore[no-untyped-def]
+def _queue() -> Any:
     redis_url = current_app.config.get("REDIS_URL")
     if not redis_url:
         return None

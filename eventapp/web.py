@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -17,6 +18,7 @@ from flask import (
     request,
     session,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import AnonymousUserMixin
 from markupsafe import Markup
@@ -71,7 +73,7 @@ def register_extensions(app: Flask) -> None:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
 
-def _load_user(session_id: str):  # type: ignore[no-untyped-def]
+def _load_user(session_id: str) -> Any:
     from .models import User
 
     user_id, _, fingerprint = session_id.partition(":")
@@ -136,7 +138,7 @@ def database_unavailable(exc: BaseException) -> bool:
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(sa.exc.SQLAlchemyError)
-    def database_error(exc: Exception):  # type: ignore[no-untyped-def]
+    def database_error(exc: Exception) -> ResponseReturnValue:
         if isinstance(exc, sa.exc.IntegrityError):
             # The rules are checked under the meeting's lock; a constraint that still refuses
             # a row means a change made at the same moment won (the same account twice, say).
@@ -160,7 +162,7 @@ def register_error_handlers(app: Flask) -> None:
         return unavailable_response()
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         code = exc.code or 500
         if _wants_json():
             from .api.errors import from_http_exception
@@ -169,7 +171,7 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("errors/error.html", code=code, error=exc), code
 
     @app.errorhandler(Exception)
-    def unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
+    def unexpected_error(exc: Exception) -> ResponseReturnValue:
         if database_unavailable(exc):
             return database_error(exc)
         # Never a traceback to a user: log it, roll back, answer plainly.
@@ -267,7 +269,7 @@ def register_response_headers(app: Flask) -> None:
         return response
 
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
+    def security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -171,7 +171,16 @@ def current_account() -> User | None:
         from ..api.auth import token_user
 
         return token_user()
-    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    return user if isinstance(user, User) else None
+
+
+def signed_in_account() -> User:
+    """The account of a request whose route lets no one in without one (SIGNED_IN and stricter)."""
+    user = current_account()
+    if user is None:  # not reached: the route's rule answered first
+        abort(401)
+    return user
 
 
 def _has_nul(values: Any) -> bool:

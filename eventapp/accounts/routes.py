@@ -24,9 +24,9 @@ from .. import audit
 from ..extensions import csrf, limiter
 from ..lookups import account_or_404, meeting_or_404
 from ..mailbox import mailbox_key
-from ..models import AccountRole, User
+from ..models import AccountRole
 from ..vocabulary import label
-from . import forms, service
+from . import forms, overview, service
 from .permissions import (
     ADMIN,
     ORGANISER,
@@ -34,6 +34,7 @@ from .permissions import (
     SIGNED_IN,
     allow,
     may_appoint,
+    signed_in_account,
 )
 
 bp = Blueprint("accounts", __name__)
@@ -142,7 +143,7 @@ def account() -> ResponseReturnValue:
 @bp.post("/account/password")
 @allow(SIGNED_IN)
 def change_password() -> ResponseReturnValue:
-    user: User = current_user  # type: ignore[assignment]
+    user = signed_in_account()
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         try:
@@ -160,7 +161,7 @@ def change_password() -> ResponseReturnValue:
 @bp.post("/account/tokens")
 @allow(SIGNED_IN)
 def create_token() -> ResponseReturnValue:
-    user: User = current_user  # type: ignore[assignment]
+    user = signed_in_account()
     form = forms.TokenForm()
     if not form.validate_on_submit():
         return _account_with(token_form=form), 400
@@ -171,7 +172,7 @@ def create_token() -> ResponseReturnValue:
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @allow(SIGNED_IN)
 def revoke_token(token_id: int) -> ResponseReturnValue:
-    user: User = current_user  # type: ignore[assignment]
+    user = signed_in_account()
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -183,9 +184,9 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
 
 
 def _account_with(**overrides: object) -> str:
-    user: User = current_user  # type: ignore[assignment]
+    user = signed_in_account()
     context: dict[str, object] = {
-        "account": service.account_overview(user),
+        "account": overview.account_overview(user),
         "password_form": forms.ChangePasswordForm(formdata=None),
         "token_form": forms.TokenForm(formdata=None),
         "confirm_form": forms.ConfirmForm(),
@@ -247,7 +248,7 @@ def team(slug: str) -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         role = AccountRole(form.role.data)
-        if not may_appoint(current_user, meeting, role):  # type: ignore[arg-type]
+        if not may_appoint(signed_in_account(), meeting, role):
             abort(403)
         user = service.find_or_invite(form.email.data or "")
         service.appoint(user, meeting, role)
@@ -259,10 +260,10 @@ def team(slug: str) -> ResponseReturnValue:
         "accounts/team.html",
         meeting=meeting,
         team=service.meeting_team(meeting),
-        dismissable={r for r in AccountRole if may_appoint(current_user, meeting, r)},  # type: ignore[arg-type]
+        dismissable={r for r in AccountRole if may_appoint(signed_in_account(), meeting, r)},
         form=form,
         confirm_form=forms.ConfirmForm(),
-        can_appoint_organisers=may_appoint(current_user, meeting, AccountRole.ORGANISER),  # type: ignore[arg-type]
+        can_appoint_organisers=may_appoint(signed_in_account(), meeting, AccountRole.ORGANISER),
     ), status
 
 
@@ -277,7 +278,7 @@ def dismiss(slug: str, user_id: int, role: str) -> ResponseReturnValue:
     except ValueError:
         abort(404)
     user = account_or_404(user_id)
-    if not may_appoint(current_user, meeting, account_role):  # type: ignore[arg-type]
+    if not may_appoint(signed_in_account(), meeting, account_role):
         abort(403)
     service.dismiss(user, meeting, account_role)
     return redirect(url_for("accounts.team", slug=slug))

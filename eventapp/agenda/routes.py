@@ -9,6 +9,8 @@ answered 304 without anything being built; Last-Modified is the publication time
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -38,9 +40,9 @@ def _export(
     meeting: Meeting,
     name: str,
     variant: str,
-    build,
+    build: Callable[[Any], str | bytes],
     mimetype: str,
-    filename: str,  # type: ignore[no-untyped-def]
+    filename: str,
 ) -> Response:
     response = cached_response(
         meeting,

@@ -7,6 +7,7 @@ warning an organiser may accept.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -170,7 +171,7 @@ def _meaning(
     rooms: dict[str, Room],
     people: dict[str, Participant],
     delegations: dict[str, Any],
-):  # type: ignore[no-untyped-def]
+) -> Iterator[Problem]:
     room = data.get("room")
     if room and room not in rooms:
         yield Problem("$.room", f"no room has ref {room!r}")

@@ -25,7 +25,7 @@ from ..interchange import (
 from ..interchange.exporter import participant_document, session_document
 from ..interchange.validate import check_registration, problem_fields
 from ..lookups import find_registration, find_session, meeting_or_404
-from ..models import RegistrationStatus
+from ..models import Meeting, Participant, RegistrationStatus, Session
 from ..records import service as records
 from ..registration import notices
 from ..registration import service as registration
@@ -125,7 +125,7 @@ def replace_meeting(slug: str) -> Response:
 # -- registrations ----------------------------------------------------------------------------
 
 
-def _registration(slug: str, ref: str):  # type: ignore[no-untyped-def]
+def _registration(slug: str, ref: str) -> tuple[Meeting, Participant]:
     meeting = meeting_or_404(slug)
     person = find_registration(meeting, ref)
     if person is None:
@@ -234,9 +234,9 @@ def get_session(slug: str, ref: str) -> Response:
     return jsonify(session_document(session))
 
 
-def _record_response(session_row: object) -> Response:
-    response = jsonify(records.document(session_row))  # type: ignore[arg-type]
-    response.set_etag(records.etag(session_row))  # type: ignore[arg-type]
+def _record_response(session_row: Session) -> Response:
+    response = jsonify(records.document(session_row))
+    response.set_etag(records.etag(session_row))
     response.headers["Cache-Control"] = "no-store"
     return response
 

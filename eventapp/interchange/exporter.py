@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -94,7 +95,7 @@ def _meeting(m: Meeting) -> dict[str, Any]:
     )
 
 
-def _instant(value):  # type: ignore[no-untyped-def]
+def _instant(value: datetime | None) -> str | None:
     return localtime.format_instant(value) if value else None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,7 +124,7 @@ def _fill_meeting(meeting: Meeting, data: dict[str, Any]) -> None:
     meeting.translations = data.get("translations")
 
 
-def _instant(value: str | None):  # type: ignore[no-untyped-def]
+def _instant(value: str | None) -> datetime | None:
     return localtime.parse_instant(value) if value else None
 
 

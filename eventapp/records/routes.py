@@ -15,9 +15,10 @@ from ..accounts.permissions import (
     allow,
     current_account,
     may_approve,
+    signed_in_account,
 )
 from ..lookups import meeting_or_404, session_or_404
-from ..models import Meeting, Session, User
+from ..models import Meeting, Session
 from ..registration.service import participant_choices
 from . import service
 from .forms import BLANK_OUTCOMES, RecordForm
@@ -65,7 +66,7 @@ def _form_for(session: Session) -> RecordForm:
 def edit(slug: str, ref: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
     session = session_or_404(meeting, ref, *service.WITH_RECORD)
-    user: User = current_account()  # type: ignore[assignment]
+    user = signed_in_account()
     approver = may_approve(user, meeting)
     organisations, people = _choices(meeting)
     form = RecordForm() if request.method == "POST" else _form_for(session)
