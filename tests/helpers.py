@@ -9,6 +9,8 @@ import email
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -183,3 +185,29 @@ def reset_link(app: Flask, address: str) -> str:
     ]
     assert links, f"no reset link was mailed to {address}"
     return links[-1]
+
+
+@contextmanager
+def another_app(app: Flask, **config: Any) -> Iterator[Flask]:
+    """A second application on the suite's database, as another worker would be; given back.
+
+    `create_app` hands the one limiter to the newest application: it goes back to the suite's.
+    """
+    from eventapp import create_app
+    from eventapp.extensions import limiter
+
+    other = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "OUTBOX_DIR": app.config["OUTBOX_DIR"],
+            "FAST_PASSWORD_HASHING": True,
+            **config,
+        }
+    )
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+        limiter.init_app(app)

@@ -15,11 +15,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from eventapp import create_app
 from eventapp.extensions import db
 from eventapp.models import Participant
 from tests.factories import DEMO_SLUG, make_account, open_meeting, participant
-from tests.helpers import REGISTER, REGISTRATIONS, bearer, registration_form
+from tests.helpers import REGISTER, REGISTRATIONS, another_app, bearer, registration_form
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="terminates PostgreSQL backends")
@@ -130,35 +129,21 @@ def _organiser_of_open_meeting() -> dict[str, str]:
 
 @postgres_only
 def test_backend_killed_before_the_teardown_never_raises(app, demo_meeting):
-    other = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "OUTBOX_DIR": app.config["OUTBOX_DIR"],
-        }
-    )
-    killer = Terminator(other)
+    with another_app(app) as other:
+        killer = Terminator(other)
 
-    @other.after_request
-    def lose_the_backend(response):  # type: ignore[no-untyped-def]
-        # The view is done and its transaction still open: the teardown must roll back a
-        # connection the database has dropped.
-        killer.kill(db.session.connection().connection.dbapi_connection.info.backend_pid)
-        return response
+        @other.after_request
+        def lose_the_backend(response):  # type: ignore[no-untyped-def]
+            # The view is done and its transaction still open: the teardown must roll back a
+            # connection the database has dropped.
+            killer.kill(db.session.connection().connection.dbapi_connection.info.backend_pid)
+            return response
 
-    try:
         response = other.test_client().get(f"/meetings/{DEMO_SLUG}/")
         assert response.status_code == 200
         assert killer.killed
-        lose_the_backend_off = other.after_request_funcs[None]
-        lose_the_backend_off.remove(lose_the_backend)
+        other.after_request_funcs[None].remove(lose_the_backend)
         assert other.test_client().get(f"/meetings/{DEMO_SLUG}/").status_code == 200
-    finally:
-        with other.app_context():
-            db.engine.dispose()
-        from eventapp.extensions import limiter
-
-        limiter.init_app(app)
 
 
 # -- SQLite: another writer holds the lock ---------------------------------------------------
@@ -167,23 +152,8 @@ def test_backend_killed_before_the_teardown_never_raises(app, demo_meeting):
 @pytest.fixture
 def impatient(app: Flask) -> Iterator[Flask]:
     """An application that waits a fifth of a second for a lock another connection holds."""
-    other = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "OUTBOX_DIR": app.config["OUTBOX_DIR"],
-            "SQLITE_BUSY_TIMEOUT": 0.2,
-            "FAST_PASSWORD_HASHING": True,
-        }
-    )
-    try:
+    with another_app(app, SQLITE_BUSY_TIMEOUT=0.2) as other:
         yield other
-    finally:
-        with other.app_context():
-            db.engine.dispose()
-        from eventapp.extensions import limiter
-
-        limiter.init_app(app)
 
 
 @contextmanager

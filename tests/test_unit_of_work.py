@@ -28,7 +28,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from eventapp import create_app, mail
+from eventapp import mail
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, Participant, ReportVersion
 from tests.factories import (
@@ -44,6 +44,7 @@ from tests.helpers import (
     REGISTER,
     REGISTRATIONS,
     SESSIONS,
+    another_app,
     bearer,
     csrf_token,
     eml_files,
@@ -245,40 +246,26 @@ def probe_app(app: Flask) -> Iterator[Flask]:
     from eventapp.registration import notices
     from eventapp.registration import service as registration
 
-    other = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "OUTBOX_DIR": app.config["OUTBOX_DIR"],
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
-    probe = Blueprint("probe", __name__)
+    with another_app(app, WTF_CSRF_ENABLED=False) as other:
+        probe = Blueprint("probe", __name__)
 
-    @probe.post("/probe/<answer>")
-    @allow(PUBLIC)
-    def register_then_answer(answer: str):  # type: ignore[no-untyped-def]
-        meeting = find_meeting(DEMO_SLUG)
-        assert meeting is not None
-        wanted = registration.request_from_mapping(participant(1))
-        notices.confirm_registration(registration.register(meeting, wanted, by_organiser=True))
-        if answer == "raises":
-            raise RuntimeError("the view failed after the service ran")
-        if answer == "discards":
-            unit_of_work.discard()  # a refusal answered with a redirect
-            return "", 303
-        return "", int(answer)
+        @probe.post("/probe/<answer>")
+        @allow(PUBLIC)
+        def register_then_answer(answer: str):  # type: ignore[no-untyped-def]
+            meeting = find_meeting(DEMO_SLUG)
+            assert meeting is not None
+            wanted = registration.request_from_mapping(participant(1))
+            notices.confirm_registration(registration.register(meeting, wanted, by_organiser=True))
+            if answer == "raises":
+                raise RuntimeError("the view failed after the service ran")
+            if answer == "discards":
+                unit_of_work.discard()  # a refusal answered with a redirect
+                return "", 303
+            return "", int(answer)
 
-    other.register_blueprint(probe)
-    unit_of_work.install(other)
-    try:
+        other.register_blueprint(probe)
+        unit_of_work.install(other)
         yield other
-    finally:
-        with other.app_context():
-            db.engine.dispose()
-        from eventapp.extensions import limiter
-
-        limiter.init_app(app)
 
 
 @pytest.mark.parametrize("answer", ["200", "201", "303"])
@@ -492,15 +479,7 @@ def test_failed_sign_ins_are_counted_by_every_worker(app, two_workers):
 def test_redis_unreachable_never_fails_a_sign_in(app, monkeypatch):
     make_account("someone@example.org")
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{closed_port()}/0")
-    other = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "FAST_PASSWORD_HASHING": True,
-            "OUTBOX_DIR": app.config["OUTBOX_DIR"],
-        }
-    )
-    try:
+    with another_app(app) as other:
         client = other.test_client()
         assert sign_in(client, "someone@example.org", "wrong password").status_code == 401
         assert sign_in(client, "someone@example.org").status_code == 302
@@ -511,13 +490,6 @@ def test_redis_unreachable_never_fails_a_sign_in(app, monkeypatch):
         assert answer.status_code == 200
         # The reset link waits in the outbox until the queue answers again.
         assert [row.recipient for row in outbox_rows()] == ["someone@example.org"]
-    finally:
-        with other.app_context():
-            db.engine.dispose()
-        # The limiter is one object: give it back to the suite's application.
-        from eventapp.extensions import limiter
-
-        limiter.init_app(app)
 
 
 # -- headers ---------------------------------------------------------------------------------
