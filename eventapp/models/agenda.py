@@ -76,6 +76,8 @@ class Session(Model):
         sa.ForeignKey("participants.id", ondelete="SET NULL"), index=True
     )
     translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(sa.JSON)
+    # Set when an organiser cancels the session: it stays, with its record, as cancelled.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     meeting: Mapped[Meeting] = relationship(back_populates="sessions")
     room: Mapped[Room | None] = relationship()
