@@ -1,22 +1,27 @@
-"""Adding sessions to the agenda, and the conflicts a schedule must not have.
+"""Changing the agenda: adding, editing, moving, cancelling and numbering sessions; rooms.
 
-Conflicts come back as data (as pretalx does), so the API and the pages can say exactly which
-session stands in the way; a double-booked room stops a change, a double-booked person is a
-warning an organiser may accept.
+Every change takes the meeting's lock first and reads what it checks under it, so two
+organisers cannot both find a room free. A double-booked room stops a change (SessionConflicts
+names the session in the way); what an organiser may accept comes back as warnings, computed by
+agenda/warnings.py for the session as stored.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import get_locale, gettext
 from sqlalchemy.orm import selectinload
 
 from .. import audit, localtime
 from ..extensions import db
+from ..interchange.exporter import session_document
 from ..interchange.importer import build_session
 from ..interchange.validate import (
     Problem,
@@ -32,12 +37,37 @@ from ..models import (
     Room,
     Session,
     SessionKind,
+    SessionPerson,
+    SessionRole,
+)
+from .warnings import SessionWarning, session_warnings
+
+# Agenda items get numbers; a break or a side event is not an item of the agenda.
+NUMBERED_KINDS = frozenset(set(SessionKind) - {SessionKind.BREAK, SessionKind.SIDE_EVENT})
+# `"number": "auto"` asks for the agenda to be numbered in time order.
+AUTO_NUMBER = "auto"
+# What PATCH may change; the ref is the session's name in URLs, the record has its own address.
+CHANGEABLE = frozenset(
+    {
+        "title",
+        "kind",
+        "description",
+        "number",
+        "start",
+        "end",
+        "room",
+        "public",
+        "chairs",
+        "speakers",
+        "rapporteur",
+        "translations",
+    }
 )
 
 
 @dataclass(frozen=True)
 class Conflict:
-    """Another session that overlaps in the same room (`kind` room) or with the same person."""
+    """What stops a change: another session in the room then (`room`), or the ref taken."""
 
     kind: str
     path: str
@@ -57,101 +87,274 @@ class SessionConflicts(ValueError):
     """The session would double-book a room, or its ref is taken."""
 
     def __init__(self, conflicts: list[Conflict]):
-        super().__init__("; ".join(c.message for c in conflicts))
+        super().__init__(" ".join(c.message for c in conflicts))
         self.conflicts = conflicts
 
 
-def _overlapping(meeting: Meeting, start: datetime, end: datetime) -> list[Session]:
-    return list(
-        db.session.scalars(
-            sa.select(Session)
-            .where(
-                Session.meeting_id == meeting.id,
-                Session.start_local < end,
-                Session.end_local > start,
-            )
-            .options(selectinload(Session.room), selectinload(Session.people))
-        )
-    )
+class SessionGone(LookupError):
+    """No session of the meeting has that ref, or it was cancelled."""
 
 
-def conflicts_for(
+def _lang() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def room_clashes(
     meeting: Meeting,
     start: datetime,
     end: datetime,
     room: Room | None,
-    people: set[int],
     *,
-    ignore_ref: str | None = None,
+    ignore: Session | None = None,
 ) -> list[Conflict]:
-    """Room clashes and person clashes of a session placed from start to end."""
-    found: list[Conflict] = []
-    for other in _overlapping(meeting, start, end):
-        if other.ref == ignore_ref:
-            continue
-        starts = localtime.format_local(other.start_local).replace("T", " ")
-        when = f"{starts}–{other.end_local:%H:%M}"
-        if room is not None and other.room_id == room.id:
-            found.append(
-                Conflict(
-                    "room",
-                    "$.room",
-                    f"{room.name} is booked {when} by session {other.ref} ({other.title})",
-                    other.ref,
-                )
-            )
-        clashing = people & {p.participant_id for p in other.people}
-        if other.rapporteur_id is not None and other.rapporteur_id in people:
-            clashing.add(other.rapporteur_id)
-        if clashing:
-            found.append(
-                Conflict(
-                    "person",
-                    "$.chairs",
-                    f"{len(clashing)} person(s) also take part in session {other.ref} {when}",
-                    other.ref,
-                )
-            )
-    return found
+    """The live sessions that hold the room during [start, end), each as a sentence."""
+    if room is None:
+        return []
+    query = sa.select(Session).where(
+        Session.meeting_id == meeting.id,
+        Session.room_id == room.id,
+        Session.cancelled_at.is_(None),
+        Session.start_local < end,
+        Session.end_local > start,
+    )
+    if ignore is not None:
+        query = query.where(Session.id != ignore.id)
+    lang = _lang()
+    return [
+        Conflict(
+            "room",
+            "$.room",
+            gettext(
+                "%(room)s is booked by “%(title)s” (%(ref)s) on %(day)s, %(start)s–%(end)s.",
+                room=room.name,
+                title=other.title,
+                ref=other.ref,
+                day=localtime.format_date(other.start_local.date(), lang),
+                start=localtime.format_clock(other.start_local, lang),
+                end=localtime.format_clock(other.end_local, lang),
+            ),
+            other.ref,
+        )
+        for other in db.session.scalars(query.order_by(Session.start_local, Session.id))
+    ]
 
 
-def create_session(meeting: Meeting, data: Any) -> tuple[Session, list[Conflict]]:
-    """Add a session from schema-shaped data; returns it with the warnings (person clashes)."""
-    problems = check_item("session", data)
+# -- adding --------------------------------------------------------------------------------------
+
+
+def create_session(meeting: Meeting, data: Any) -> tuple[Session, list[SessionWarning]]:
+    """Add a session from schema-shaped data (`ref` may be left out: one is made from the
+    title); returns it with its warnings."""
+    # The ref is checked when given; a stand-in lets the rest of the session be checked alone.
+    given_ref = not isinstance(data, dict) or "ref" in data
+    problems = check_item("session", data if given_ref else {"ref": "s-new", **data})
     if problems:
         raise SessionProblems(problems)
     # Everything below is read under the meeting's lock: two requests for the same room and
     # time cannot both find it free, and a replacement of the meeting cannot come between.
     lock_meeting(meeting)
-    tz = localtime.zone(meeting.timezone)
     rooms = _by_ref(meeting, Room)
     people = _by_ref(meeting, Participant)
     delegations = _by_ref(meeting, Delegation)
-    problems = list(_meaning(meeting, data, tz, rooms, people, delegations))
+    problems = list(_meaning(meeting, data, rooms, people, delegations, check_days=True))
     if problems:
         raise SessionProblems(problems)
-    start = localtime.parse_local(data["start"])
-    end = localtime.parse_local(data["end"])
-    room = rooms.get(data.get("room") or "")
-    involved = {people[ref].id for ref in [*data.get("chairs", []), *data.get("speakers", [])]}
-    if data.get("rapporteur"):
-        involved.add(people[data["rapporteur"]].id)
+    item = dict(data)
+    if not given_ref:
+        item["ref"] = new_ref(meeting, item["title"])
+    auto = item.get("number") == AUTO_NUMBER
+    if auto:
+        item.pop("number")
+    start = localtime.parse_local(item["start"])
+    end = localtime.parse_local(item["end"])
+    blocking = room_clashes(meeting, start, end, rooms.get(item.get("room") or ""))
     taken = db.session.scalar(
-        sa.select(Session.id).where(Session.meeting_id == meeting.id, Session.ref == data["ref"])
+        sa.select(Session).where(Session.meeting_id == meeting.id, Session.ref == item["ref"])
     )
-    clashes = conflicts_for(meeting, start, end, room, involved)
-    blocking = [c for c in clashes if c.kind == "room"]
     if taken is not None:
-        blocking.insert(
-            0, Conflict("ref", "$.ref", f"a session with ref {data['ref']!r} exists", data["ref"])
+        message = gettext(
+            "Another session, “%(title)s”, already has the ref %(ref)s.",
+            title=taken.title,
+            ref=taken.ref,
         )
+        blocking.insert(0, Conflict("ref", "$.ref", message, taken.ref))
     if blocking:
         raise SessionConflicts(blocking)
-    session = build_session(meeting, data, tz, rooms, people, delegations)
+    session = build_session(meeting, item, meeting.zone, rooms, people, delegations)
     db.session.add(session)
     db.session.flush()
+    if auto:
+        number_agenda(meeting)
     audit.log("session.created", meeting=meeting, target=f"{session.ref} ({session.title})")
-    return session, [c for c in clashes if c.kind != "room"]
+    return session, session_warnings(session)
+
+
+def new_ref(meeting: Meeting, title: str) -> str:
+    """A readable ref from the title, free in the meeting: 's-opening', then 's-opening-2'."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:40].rstrip("-")
+    base = f"s-{slug or 'session'}"
+    # Cancelled sessions keep their refs: a URL once given out never names another session.
+    taken = set(
+        db.session.scalars(
+            sa.select(Session.ref).where(
+                Session.meeting_id == meeting.id, Session.ref.like(f"{base}%")
+            )
+        )
+    )
+    ref, n = base, 1
+    while ref in taken:
+        n += 1
+        ref = f"{base}-{n}"
+    return ref
+
+
+# -- editing and moving --------------------------------------------------------------------------
+
+
+def live_session(meeting: Meeting, ref: str) -> Session:
+    """The meeting's session with that ref as stored now; SessionGone if none or cancelled."""
+    session = db.session.scalar(
+        sa.select(Session)
+        .where(Session.meeting_id == meeting.id, Session.ref == ref)
+        .options(
+            selectinload(Session.room),
+            selectinload(Session.rapporteur),
+            selectinload(Session.people).selectinload(SessionPerson.participant),
+        )
+        .execution_options(populate_existing=True)
+    )
+    if session is None:
+        raise SessionGone(gettext("The meeting has no session %(ref)s.", ref=ref))
+    if session.cancelled_at is not None:
+        raise SessionGone(gettext("The session “%(title)s” was cancelled.", title=session.title))
+    return session
+
+
+def change_session(
+    meeting: Meeting, ref: str, changes: Any
+) -> tuple[Session, list[SessionWarning]]:
+    """Change the fields given of a session (a move is a new start, end or room); a field
+    given as null is removed. Returns the session with its warnings; its record is untouched."""
+    if not isinstance(changes, dict):
+        raise SessionProblems([Problem("$", "must be an object of the fields to change")])
+    lock_meeting(meeting)
+    session = live_session(meeting, ref)
+    item = session_document(session)
+    item.pop("record", None)
+    problems: list[Problem] = []
+    for key, value in changes.items():
+        if key == "ref":
+            if value != session.ref:
+                problems.append(Problem("$.ref", "a session's ref cannot be changed"))
+        elif key == "record":
+            problems.append(
+                Problem("$.record", "the record is changed at the session's record address")
+            )
+        elif value is None:
+            item.pop(key, None)
+        else:
+            item[key] = value
+    problems.extend(p for p in check_item("session", item) if p.path not in {"$.ref", "$.record"})
+    if problems:
+        raise SessionProblems(sorted(set(problems), key=lambda p: p.path))
+    rooms = _by_ref(meeting, Room)
+    people = _by_ref(meeting, Participant)
+    # A session already outside the meeting's days may be retitled; a new time must be inside.
+    moved_in_time = "start" in changes or "end" in changes
+    problems = list(_meaning(meeting, item, rooms, people, {}, check_days=moved_in_time))
+    if problems:
+        raise SessionProblems(problems)
+    start = localtime.parse_local(item["start"])
+    end = localtime.parse_local(item["end"])
+    room = rooms.get(item.get("room") or "")
+    blocking = room_clashes(meeting, start, end, room, ignore=session)
+    if blocking:
+        raise SessionConflicts(blocking)
+    auto = item.get("number") == AUTO_NUMBER
+    tz = meeting.zone
+    session.title = item["title"]
+    session.kind = SessionKind(item["kind"])
+    session.description = item.get("description")
+    session.number = None if auto else item.get("number")
+    session.start_local, session.end_local = start, end
+    session.start_utc, session.end_utc = localtime.to_utc(start, tz), localtime.to_utc(end, tz)
+    session.room = room
+    session.public = item.get("public")
+    session.rapporteur = people[item["rapporteur"]] if item.get("rapporteur") else None
+    session.translations = item.get("translations")
+    _set_people(session, item, people)
+    db.session.flush()
+    if auto:
+        number_agenda(meeting)
+    audit.log(
+        "session.changed",
+        meeting=meeting,
+        target=f"{session.ref} ({session.title})",
+        details={"fields": sorted(set(changes) & CHANGEABLE)},
+    )
+    return session, session_warnings(session)
+
+
+def _set_people(session: Session, item: dict[str, Any], people: dict[str, Participant]) -> None:
+    # The rows of people who stay are kept (their key is who and in what role), the rest go.
+    existing = {(p.role, p.participant_id): p for p in session.people}
+    parts: list[SessionPerson] = []
+    for role, key in ((SessionRole.CHAIR, "chairs"), (SessionRole.SPEAKER, "speakers")):
+        for position, ref in enumerate(item.get(key) or []):
+            person = people[ref]
+            part = existing.pop((role, person.id), None)
+            if part is None:
+                part = SessionPerson(role=role, participant=person)
+            part.position = position
+            parts.append(part)
+    session.people = parts
+
+
+# -- cancelling ----------------------------------------------------------------------------------
+
+
+def cancel_session(meeting: Meeting, ref: str) -> Session:
+    """Cancel a session: it stays, with its record, but holds no room and leaves the agenda."""
+    lock_meeting(meeting)
+    session = live_session(meeting, ref)
+    session.cancelled_at = datetime.now(UTC)
+    db.session.flush()
+    audit.log("session.cancelled", meeting=meeting, target=f"{session.ref} ({session.title})")
+    return session
+
+
+# -- numbering -----------------------------------------------------------------------------------
+
+
+def number_agenda(meeting: Meeting) -> list[Session]:
+    """Number the agenda items (every live session but breaks and side events) 1, 2, 3… in
+    time order, replacing the numbers they had; returns the sessions whose number changed.
+
+    The caller holds the meeting's lock. Other sessions keep whatever number they were given.
+    """
+    items = db.session.scalars(
+        sa.select(Session)
+        .where(
+            Session.meeting_id == meeting.id,
+            Session.cancelled_at.is_(None),
+            Session.kind.in_(NUMBERED_KINDS),
+        )
+        .order_by(Session.start_local, Session.end_local, Session.id)
+    )
+    changed = []
+    for n, session in enumerate(items, start=1):
+        if session.number != str(n):
+            session.number = str(n)
+            changed.append(session)
+    db.session.flush()
+    if changed:
+        audit.log("agenda.numbered", meeting=meeting, details={"renumbered": len(changed)})
+    return changed
+
+
+# -- checks ----------------------------------------------------------------------------------------
 
 
 def _by_ref(meeting: Meeting, model: Any) -> dict[str, Any]:
@@ -167,10 +370,11 @@ def _by_ref(meeting: Meeting, model: Any) -> dict[str, Any]:
 def _meaning(
     meeting: Meeting,
     data: dict[str, Any],
-    tz: Any,
     rooms: dict[str, Room],
     people: dict[str, Participant],
     delegations: dict[str, Any],
+    *,
+    check_days: bool,
 ) -> Iterator[Problem]:
     room = data.get("room")
     if room and room not in rooms:
@@ -181,7 +385,8 @@ def _meaning(
                 yield Problem(f"$.{key}[{n}]", f"no participant has ref {ref!r}")
     if data.get("rapporteur") and data["rapporteur"] not in people:
         yield Problem("$.rapporteur", f"no participant has ref {data['rapporteur']!r}")
-    yield from session_time_problems("$", data, tz, meeting.start_date, meeting.end_date)
+    first, last = (meeting.start_date, meeting.end_date) if check_days else (None, None)
+    yield from session_time_problems("$", data, meeting.zone, first, last)
     if "record" in data:
         yield from record_problems("$.record", data["record"], delegations, people)
 
@@ -202,10 +407,10 @@ class DraftRow:
 
 
 def draft_agenda(meeting: Meeting) -> list[DraftRow]:
-    """Every session of the meeting as it stands, in time order, rooms and rapporteurs loaded."""
+    """Every live (not cancelled) session, in time order, rooms and rapporteurs loaded."""
     sessions = db.session.scalars(
         sa.select(Session)
-        .where(Session.meeting_id == meeting.id)
+        .where(Session.meeting_id == meeting.id, Session.cancelled_at.is_(None))
         .options(selectinload(Session.room), selectinload(Session.rapporteur))
         .order_by(Session.start_local, Session.id)
     )

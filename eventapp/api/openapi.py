@@ -211,6 +211,10 @@ def _session_paths() -> dict[str, Any]:
         "description": "The session.",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/session"}}},
     }
+    session_answer = {
+        "description": "The session, with its `warnings`.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SessionAnswer"}}},
+    }
     return {
         "/meetings/{slug}/sessions": {
             "get": {
@@ -236,18 +240,21 @@ def _session_paths() -> dict[str, Any]:
             },
             "post": {
                 "operationId": "createSession",
-                "summary": "Add a session (organisers). A double-booked room is refused with "
-                "409 and the conflicts in `fields`; people taking part in two sessions at once "
-                "are reported in a Warning header.",
+                "summary": "Add a session to the draft agenda (organisers); without a `ref`, one "
+                "is made from the title. A double-booked room is refused with 409, each session "
+                "in the way named in `fields`; the answer carries the session's `warnings` "
+                "(also in an ASCII Warning header).",
                 "parameters": [_slug_parameter()],
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/session"}}
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/SessionRequest"}
+                        }
                     },
                 },
                 "responses": {
-                    "201": session_200,
+                    "201": session_answer,
                     **_write_errors(),
                     "404": not_found,
                     "409": _error("The room is booked then, or the ref is taken."),
@@ -263,9 +270,43 @@ def _session_paths() -> dict[str, Any]:
                     "200": session_200,
                     "401": unauthorized,
                     "403": forbidden,
-                    "404": not_found,
+                    "404": _error("No such meeting or session, or the session was cancelled."),
                 },
-            }
+            },
+            "patch": {
+                "operationId": "changeSession",
+                "summary": "Change the fields given of a session in the draft (organisers); a "
+                "move is a new `start`, `end` or `room`, a field given as null is removed, "
+                '`"number": "auto"` numbers the agenda items in time order. The `ref` cannot '
+                "change and the record is untouched (it has its own address).",
+                "parameters": [_slug_parameter(), _ref_parameter()],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/SessionChanges"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": session_answer,
+                    **_write_errors(),
+                    "404": _error("No such meeting or session, or the session was cancelled."),
+                    "409": _error("The room is booked then: the session in the way is named."),
+                },
+            },
+            "delete": {
+                "operationId": "cancelSession",
+                "summary": "Cancel a session in the draft (organisers): it is kept with its "
+                "record but holds no room and leaves the agenda and the export.",
+                "parameters": [_slug_parameter(), _ref_parameter()],
+                "responses": {
+                    "204": {"description": "The session is cancelled."},
+                    "401": unauthorized,
+                    "403": forbidden,
+                    "404": _error("No such meeting or session, or it was cancelled already."),
+                },
+            },
         },
         "/meetings/{slug}/sessions/{ref}/record": {
             "get": {
@@ -310,6 +351,38 @@ def _session_paths() -> dict[str, Any]:
     }
 
 
+def _session_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
+    """What POST and PATCH of a session take and answer, from the schema's session."""
+    new = copy.deepcopy(schemas["session"])
+    new["required"].remove("ref")
+    new["properties"]["number"] = {
+        "type": "string",
+        "maxLength": 20,
+        "description": 'an agenda item number, or "auto": the agenda numbered in time order',
+    }
+    changes = copy.deepcopy(new)
+    del changes["required"]
+    changes["properties"].pop("record")
+    # null removes an optional field; the required ones cannot be removed.
+    for key, value in list(changes["properties"].items()):
+        if key not in schemas["session"]["required"]:
+            changes["properties"][key] = {"anyOf": [value, {"type": "null"}]}
+    answer = copy.deepcopy(schemas["session"])
+    answer["required"] = [*answer["required"], "warnings"]
+    answer["properties"]["warnings"] = {
+        "type": "array",
+        "description": "What an organiser should know but may accept, as sentences in the "
+        "request's language: person_double_booked, outside_meeting_days, "
+        "person_not_approved, over_capacity, no_rapporteur.",
+        "items": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        },
+    }
+    return {"SessionRequest": new, "SessionChanges": changes, "SessionAnswer": answer}
+
+
 def _registration_request(schemas: dict[str, Any]) -> dict[str, Any]:
     request = copy.deepcopy(schemas["participant"])
     for key in ("ref", "status"):
@@ -342,6 +415,7 @@ def build_spec(base_url: str) -> dict[str, Any]:
         },
     }
     schemas["RegistrationRequest"] = _registration_request(schemas)
+    schemas.update(_session_schemas(schemas))
     schemas["Account"] = {
         "type": "object",
         "required": ["email", "admin", "meetings"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask_babel import gettext
 
 from ..accounts.permissions import (
     ADMIN,
@@ -14,6 +15,7 @@ from ..accounts.permissions import (
     current_account,
 )
 from ..agenda import sessions
+from ..agenda.warnings import SessionWarning
 from ..extensions import csrf
 from ..interchange import (
     InvalidDocument,
@@ -199,6 +201,25 @@ def list_sessions(slug: str) -> Response:
     return jsonify(export_meeting(meeting.slug)["sessions"])
 
 
+def _session_problems(exc: sessions.SessionProblems) -> ApiError:
+    fields = problem_fields(exc.problems)
+    return ApiError(422, f"{len(exc.problems)} problem(s) in the session.", fields)
+
+
+def _session_conflicts(exc: sessions.SessionConflicts) -> ApiError:
+    # Each conflict is a sentence naming the session in the way; `fields` locates them.
+    fields: dict[str, str] = {}
+    for conflict in exc.conflicts:
+        fields[conflict.path] = " ".join(
+            filter(None, [fields.get(conflict.path), conflict.message])
+        )
+    return ApiError(409, str(exc), fields)
+
+
+def _session_response(session: Session, warnings: list[SessionWarning]) -> Response:
+    return jsonify({**session_document(session), "warnings": [w.as_dict() for w in warnings]})
+
+
 @bp.post("/meetings/<slug>/sessions")
 @allow(ORGANISER)
 def create_session(slug: str) -> Response:
@@ -207,17 +228,10 @@ def create_session(slug: str) -> Response:
     try:
         session, warnings = sessions.create_session(meeting, body)
     except sessions.SessionProblems as exc:
-        raise ApiError(
-            422, f"{len(exc.problems)} problem(s) in the session.", problem_fields(exc.problems)
-        ) from exc
+        raise _session_problems(exc) from exc
     except sessions.SessionConflicts as exc:
-        fields: dict[str, str] = {}
-        for conflict in exc.conflicts:
-            fields[conflict.path] = "; ".join(
-                filter(None, [fields.get(conflict.path), conflict.message])
-            )
-        raise ApiError(409, f"The session conflicts with the agenda: {exc}", fields) from exc
-    response = jsonify(session_document(session))
+        raise _session_conflicts(exc) from exc
+    response = _session_response(session, warnings)
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_session", slug=slug, ref=session.ref)
     if warnings:
@@ -231,7 +245,38 @@ def get_session(slug: str, ref: str) -> Response:
     session = find_session(meeting_or_404(slug), ref)
     if session is None:
         raise ApiError(404, f"no session with ref {ref!r}")
+    if session.cancelled_at is not None:
+        raise ApiError(404, gettext("The session “%(title)s” was cancelled.", title=session.title))
     return jsonify(session_document(session))
+
+
+@bp.patch("/meetings/<slug>/sessions/<ref>")
+@allow(ORGANISER)
+def change_session(slug: str, ref: str) -> Response:
+    """The fields given changed; a move is a new start, end or room."""
+    meeting = meeting_or_404(slug)
+    body = json_body()
+    try:
+        session, warnings = sessions.change_session(meeting, ref, body)
+    except sessions.SessionGone as exc:
+        raise ApiError(404, str(exc)) from exc
+    except sessions.SessionProblems as exc:
+        raise _session_problems(exc) from exc
+    except sessions.SessionConflicts as exc:
+        raise _session_conflicts(exc) from exc
+    return _session_response(session, warnings)
+
+
+@bp.delete("/meetings/<slug>/sessions/<ref>")
+@allow(ORGANISER)
+def cancel_session(slug: str, ref: str) -> Response:
+    """The session cancelled: kept with its record, out of the agenda."""
+    meeting = meeting_or_404(slug)
+    try:
+        sessions.cancel_session(meeting, ref)
+    except sessions.SessionGone as exc:
+        raise ApiError(404, str(exc)) from exc
+    return Response(status=204)
 
 
 def _record_response(session_row: Session) -> Response:

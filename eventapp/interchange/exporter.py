@@ -45,9 +45,11 @@ def export_meeting(slug: str) -> dict[str, Any]:
         .options(selectinload(Participant.delegation))
         .order_by(Participant.id)
     ).all()
+    # The format has no cancellation: a cancelled session is left out, as a re-import would
+    # otherwise bring it back to the agenda.
     sessions = db.session.scalars(
         sa.select(Session)
-        .where(Session.meeting_id == meeting.id)
+        .where(Session.meeting_id == meeting.id, Session.cancelled_at.is_(None))
         .options(
             selectinload(Session.room),
             selectinload(Session.rapporteur),
