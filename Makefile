@@ -9,8 +9,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: WeasyPrint's text stack and the fonts that give every script its glyphs.
 APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
 	fonts-noto-core fonts-noto-cjk fonts-dejavu-core
-# ... and what the tests drive and read back with.
-APT_TEST := chromium poppler-utils
+# ... and what the tests drive and read back with (libical through its GObject binding).
+APT_TEST := chromium poppler-utils gir1.2-ical-3.0 python3-gi
 
 .PHONY: run test test-sqlite test-postgres lint format bench system-run system-test \
 	venv venv-dev translations clean

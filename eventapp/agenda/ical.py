@@ -6,11 +6,12 @@ times and place each event at the right instant on both sides of a daylight-savi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from .published import Agenda, Item, kind_label
 from .service import description, location
@@ -49,12 +50,71 @@ def vtimezone(key: str, first_year: int, last_year: int) -> Timezone:
     return component
 
 
+# What a clock shows: a change in any of these is an observance of its own.
+_Reading = tuple[timedelta, str, bool]
+_SCAN_STEP = timedelta(hours=1)
+
+
 @lru_cache(maxsize=64)
 def _vtimezone_text(key: str, first_year: int, last_year: int) -> bytes:
-    zone = Timezone.from_tzid(
-        key, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-    return zone.to_ical()
+    """Built from zoneinfo's own transitions, one observance each, so readers that use the
+    file's zone instead of theirs place every instant where the IANA zone does."""
+    zone = ZoneInfo(key)
+    start = datetime(first_year, 1, 1, tzinfo=zone).astimezone(UTC)
+    end = datetime(last_year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
+    block = Timezone()
+    block.add("tzid", key)
+    # The first observance holds from the start of the years covered, so it changes nothing.
+    first = _reading(zone, start)
+    block.add_component(_observance(start, first, first))
+    for onset, before, after in _transitions(zone, start, end):
+        block.add_component(_observance(onset, before, after))
+    return block.to_ical()
+
+
+def _reading(zone: ZoneInfo, at: datetime) -> _Reading:
+    local = at.astimezone(zone)  # a tzinfo reads the wall-clock fields, so convert first
+    offset, name, dst = local.utcoffset(), local.tzname(), local.dst()
+    assert offset is not None and name is not None  # a ZoneInfo always answers
+    return offset, name, bool(dst)
+
+
+def _transitions(
+    zone: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, _Reading, _Reading]]:
+    """(first UTC second of the new reading, reading before, reading after) in [start, end).
+
+    Found by stepping an hour at a time and bisecting to the second: zoneinfo has no public
+    list of transitions, and no zone has changed its clocks twice within an hour.
+    """
+    found = []
+    at, reading = start, _reading(zone, start)
+    while at < end:
+        step = min(at + _SCAN_STEP, end)
+        later = _reading(zone, step)
+        if later != reading:
+            low, high = at, step  # reading(low) is the old one, reading(high) is not
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) // 2
+                if _reading(zone, middle) == reading:
+                    low = middle
+                else:
+                    high = middle
+            found.append((high, reading, _reading(zone, high)))
+        at, reading = step, later
+    return found
+
+
+def _observance(
+    onset: datetime, before: _Reading, after: _Reading
+) -> TimezoneStandard | TimezoneDaylight:
+    # RFC 5545 3.6.5: DTSTART is the local time the clock shows just before the change.
+    part = TimezoneDaylight() if after[2] else TimezoneStandard()
+    part.add("dtstart", (onset + before[0]).replace(tzinfo=None))
+    part.add("tzoffsetfrom", before[0])
+    part.add("tzoffsetto", after[0])
+    part.add("tzname", after[1])
+    return part
 
 
 def _event(agenda: Agenda, item: Item) -> Event:
