@@ -302,3 +302,59 @@ def test_two_moves_into_one_slot_at_once_one_wins(app: Flask, headers):
         if s.room is not None and s.room.ref == "room-b" and s.start_local.hour == 12
     ]
     assert len(in_slot) == 1, in_slot
+
+
+# -- duplicating and rooms (service functions; the builder's pages will call them) -------------
+
+
+def meeting_document(client: Any, headers: dict[str, str]) -> dict[str, Any]:
+    return client.get(f"/api/v1/meetings/{DEMO_SLUG}", headers=headers).get_json()
+
+
+def test_a_duplicate_is_a_new_session_at_the_same_time_without_room_or_record(
+    client, headers, demo_meeting
+):
+    from eventapp.agenda import sessions
+
+    copy, _ = sessions.duplicate_session(demo_meeting, "s-non")
+    db.session.commit()
+    assert copy.ref == "s-towards-a-network-of-the-wildlife"
+    body = client.get(f"{SESSIONS}/{copy.ref}", headers=headers).get_json()
+    original = client.get(f"{SESSIONS}/s-non", headers=headers).get_json()
+    assert "room" not in body and "record" not in body and "number" not in body
+    for key in ("title", "kind", "start", "end", "chairs", "speakers", "rapporteur"):
+        assert body[key] == original[key], key
+    assert "session.duplicated" in audit_actions()
+
+
+def test_rooms_are_added_renamed_given_a_capacity_and_removed_when_unused(
+    client, headers, demo_meeting
+):
+    from eventapp.agenda import sessions
+
+    room = sessions.add_room(demo_meeting, "  Meeting   Room C ", 25)
+    db.session.commit()
+    assert room.ref == "room-meeting-room-c"
+    sessions.rename_room(demo_meeting, room.ref, "Salle C")
+    sessions.set_room_capacity(demo_meeting, room.ref, 30)
+    db.session.commit()
+    rooms = {r["ref"]: r for r in meeting_document(client, headers)["rooms"]}
+    assert rooms["room-meeting-room-c"] == {
+        "ref": "room-meeting-room-c",
+        "name": "Salle C",
+        "capacity": 30,
+    }
+    with pytest.raises(sessions.RoomInUse, match="Closed session of heads of networks"):
+        sessions.remove_room(demo_meeting, "room-b")
+    db.session.rollback()
+    sessions.remove_room(demo_meeting, room.ref)
+    db.session.commit()
+    refs = [r["ref"] for r in meeting_document(client, headers)["rooms"]]
+    assert refs == ["plenary", "room-b"]
+    for bad in ({"name": " "}, {"name": "x" * 301}):
+        with pytest.raises(sessions.RoomProblem):
+            sessions.add_room(demo_meeting, **bad)
+        db.session.rollback()
+    with pytest.raises(sessions.RoomProblem):
+        sessions.set_room_capacity(demo_meeting, "plenary", -1)
+    db.session.rollback()

@@ -192,9 +192,7 @@ def create_session(meeting: Meeting, data: Any) -> tuple[Session, list[SessionWa
 
 def new_ref(meeting: Meeting, title: str) -> str:
     """A readable ref from the title, free in the meeting: 's-opening', then 's-opening-2'."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:40].rstrip("-")
-    base = f"s-{slug or 'session'}"
+    base = f"s-{_slug(title) or 'session'}"
     # Cancelled sessions keep their refs: a URL once given out never names another session.
     taken = set(
         db.session.scalars(
@@ -208,6 +206,16 @@ def new_ref(meeting: Meeting, title: str) -> str:
         n += 1
         ref = f"{base}-{n}"
     return ref
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    """'Opening of the meeting' -> 'opening-of-the-meeting': ASCII, cut at a word's end."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > limit:
+        cut = slug[: limit + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[:limit]
+    return slug
 
 
 # -- editing and moving --------------------------------------------------------------------------
@@ -323,6 +331,148 @@ def cancel_session(meeting: Meeting, ref: str) -> Session:
     db.session.flush()
     audit.log("session.cancelled", meeting=meeting, target=f"{session.ref} ({session.title})")
     return session
+
+
+# -- duplicating ---------------------------------------------------------------------------------
+
+
+def duplicate_session(meeting: Meeting, ref: str) -> tuple[Session, list[SessionWarning]]:
+    """A copy of a session at the same time, without a room (so it clashes with nothing) and
+    without a record or number, under a ref of its own: the organiser then moves it."""
+    lock_meeting(meeting)
+    original = live_session(meeting, ref)
+    copy = Session(
+        meeting=meeting,
+        ref=new_ref(meeting, original.title),
+        title=original.title,
+        kind=original.kind,
+        description=original.description,
+        start_local=original.start_local,
+        end_local=original.end_local,
+        start_utc=original.start_utc,
+        end_utc=original.end_utc,
+        public=original.public,
+        rapporteur=original.rapporteur,
+        translations=original.translations,
+        people=[
+            SessionPerson(role=p.role, participant=p.participant, position=p.position)
+            for p in original.people
+        ],
+    )
+    db.session.add(copy)
+    db.session.flush()
+    audit.log(
+        "session.duplicated",
+        meeting=meeting,
+        target=f"{copy.ref} ({copy.title})",
+        details={"from": original.ref},
+    )
+    return copy, session_warnings(copy)
+
+
+# -- rooms ---------------------------------------------------------------------------------------
+
+
+class RoomProblem(ValueError):
+    """A room cannot be stored as asked: the sentence says why."""
+
+
+class RoomInUse(RoomProblem):
+    """The room holds sessions: it cannot be removed."""
+
+
+NAME_LENGTH = 300  # rooms.name
+
+
+def _room(meeting: Meeting, ref: str) -> Room:
+    room = db.session.scalar(
+        sa.select(Room)
+        .where(Room.meeting_id == meeting.id, Room.ref == ref)
+        .execution_options(populate_existing=True)
+    )
+    if room is None:
+        raise RoomProblem(gettext("The meeting has no room %(ref)s.", ref=ref))
+    return room
+
+
+def _room_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise RoomProblem(gettext("A room needs a name."))
+    if len(name) > NAME_LENGTH:
+        raise RoomProblem(gettext("A room's name is at most %(n)d characters.", n=NAME_LENGTH))
+    return name
+
+
+def _capacity(capacity: int | None) -> int | None:
+    if capacity is not None and (isinstance(capacity, bool) or capacity < 0):
+        raise RoomProblem(gettext("A room's capacity is a number of places, 0 or more."))
+    return capacity
+
+
+def add_room(meeting: Meeting, name: str, capacity: int | None = None) -> Room:
+    """A new room of the meeting, its ref made from its name ('room-b', 'room-b-2')."""
+    lock_meeting(meeting)
+    name, capacity = _room_name(name), _capacity(capacity)
+    slug = _slug(name)
+    base = slug if slug.startswith("room") else f"room-{slug or 'new'}"
+    taken = set(db.session.scalars(sa.select(Room.ref).where(Room.meeting_id == meeting.id)))
+    ref, n = base, 1
+    while ref in taken:
+        n += 1
+        ref = f"{base}-{n}"
+    room = Room(meeting=meeting, ref=ref, name=name, capacity=capacity)
+    db.session.add(room)
+    db.session.flush()
+    db.session.expire(meeting, ["rooms"])
+    audit.log("room.added", meeting=meeting, target=f"{room.ref} ({room.name})")
+    return room
+
+
+def rename_room(meeting: Meeting, ref: str, name: str) -> Room:
+    """The room under a new name; its sessions follow it."""
+    lock_meeting(meeting)
+    room = _room(meeting, ref)
+    room.name = _room_name(name)
+    db.session.flush()
+    audit.log("room.renamed", meeting=meeting, target=f"{room.ref} ({room.name})")
+    return room
+
+
+def set_room_capacity(meeting: Meeting, ref: str, capacity: int | None) -> Room:
+    """The room's number of places (None: not known)."""
+    lock_meeting(meeting)
+    room = _room(meeting, ref)
+    room.capacity = _capacity(capacity)
+    db.session.flush()
+    audit.log(
+        "room.capacity", meeting=meeting, target=room.ref, details={"capacity": room.capacity}
+    )
+    return room
+
+
+def remove_room(meeting: Meeting, ref: str) -> None:
+    """Remove a room no session uses (cancelled ones included: their record names it)."""
+    lock_meeting(meeting)
+    room = _room(meeting, ref)
+    users = list(
+        db.session.scalars(
+            sa.select(Session.title).where(Session.room_id == room.id).order_by(Session.start_local)
+        )
+    )
+    if users:
+        raise RoomInUse(
+            gettext(
+                "%(room)s holds %(count)d session(s), among them “%(title)s”: move them first.",
+                room=room.name,
+                count=len(users),
+                title=users[0],
+            )
+        )
+    db.session.delete(room)
+    db.session.flush()
+    db.session.expire(meeting, ["rooms"])
+    audit.log("room.removed", meeting=meeting, target=f"{room.ref} ({room.name})")
 
 
 # -- numbering -----------------------------------------------------------------------------------
