@@ -383,6 +383,46 @@ def test_identifiers_are_stable_across_requests_and_a_replacing_import(
     assert identifiers(client) == first
 
 
+def person_ids(client: FlaskClient) -> dict[str, Any]:
+    """Each presenter's (guid, name) with the numeric id of every place it is written."""
+    xml = [
+        (p.get("guid"), p.text, p.get("id"))
+        for e in xml_events(get(client, DEMO_SLUG, "schedule.xml").data)
+        for p in e.findall("./persons/person")
+    ]
+    data = get(client, DEMO_SLUG, "schedule.json").get_json()
+    json_persons = [
+        (p["guid"], p["name"], p["id"]) for e in json_events(data) for p in e["persons"]
+    ]
+    return {"xml": sorted(xml), "json": sorted(json_persons)}
+
+
+def test_presenters_carry_a_numeric_id_stable_across_a_replacing_import(
+    client: FlaskClient, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    # ConfClerk files presenters under <person id>: without it a schedule shows none.
+    doc = demo_document()
+    load(doc)
+    first = person_ids(client)
+    assert first["xml"], "the demo's public sessions name their chairs and speakers"
+    ids: dict[str, int] = {}
+    for guid, name, number in first["xml"]:
+        assert number is not None and re.fullmatch(r"[1-9][0-9]*", number), (name, number)
+        # One person, one number, in every session they take part in; no two share one.
+        assert ids.setdefault(guid, int(number)) == int(number), name
+        assert 1 <= int(number) < 2**31
+    assert len(set(ids.values())) == len(ids)
+    assert first["json"] == [(guid, name, int(number)) for guid, name, number in first["xml"]]
+
+    # The number hangs on the meeting's slug and the participant's ref, not on database ids.
+    db.session.remove()
+    path = tmp_path / "meeting.json"
+    path.write_text(json.dumps(doc), "utf-8")
+    result = runner.invoke(args=["meeting", "import", str(path), "--replace"])
+    assert result.exit_code == 0, result.output
+    assert person_ids(client) == first
+
+
 def test_event_slugs_and_ids_for_awkward_references() -> None:
     agenda = _agenda_with_refs(["S.1", "s_1", "ab", "x-", "Zz.edge_case-1", "plain-ref"])
     ids = schedule.event_ids(agenda)

@@ -79,17 +79,35 @@ def event_ids(agenda: Agenda) -> dict[str, EventIds]:
     """Each public session's identifiers, by session reference."""
     prefix = acronym(agenda)
     guids = {item.ref: guid(agenda, "session", item.ref) for item in agenda.items}
-    taken: set[int] = set()
-    ids: dict[str, EventIds] = {}
+    numbers = _numbers(guids)
+    return {
+        ref: EventIds(value, numbers[ref], f"{prefix}-{_slug_part(ref)}")
+        for ref, value in guids.items()
+    }
+
+
+def person_ids(agenda: Agenda) -> dict[str, int]:
+    """The numeric id of each person the public sessions name, by participant reference.
+
+    ConfClerk and frab readers key presenters on it. Like the guid it comes from the meeting's
+    slug and the participant's ref, so a re-import (new database rows) keeps it.
+    """
+    guids = {p.ref: guid(agenda, "person", p.ref) for item in agenda.items for p in item.people}
+    return _numbers(guids)
+
+
+def _numbers(guids: dict[str, str]) -> dict[str, int]:
     # Numeric ids come from the guid (31 bits, for consumers that read a 32-bit int); the rare
     # clash moves on to the next free number, in guid order so the outcome does not vary.
+    taken: set[int] = set()
+    numbers: dict[str, int] = {}
     for ref, value in sorted(guids.items(), key=lambda pair: pair[1]):
         number = int(value.replace("-", "")[:8], 16) % _MAX_ID + 1
         while number in taken:
             number = number % _MAX_ID + 1
         taken.add(number)
-        ids[ref] = EventIds(value, number, f"{prefix}-{_slug_part(ref)}")
-    return ids
+        numbers[ref] = number
+    return numbers
 
 
 def _slug_part(ref: str) -> str:
@@ -148,7 +166,9 @@ def _by_room(agenda: Agenda, items: tuple[Item, ...]) -> list[tuple[Place, list[
     return [(place, rooms[place.name]) for place in agenda.rooms if place.name in rooms]
 
 
-def _event(agenda: Agenda, item: Item, ids: EventIds, track: str) -> dict[str, Any]:
+def _event(
+    agenda: Agenda, item: Item, ids: EventIds, people: dict[str, int], track: str
+) -> dict[str, Any]:
     """The fields both forms share, in the JSON form's names and types."""
     text = description(item)
     return {
@@ -168,7 +188,11 @@ def _event(agenda: Agenda, item: Item, ids: EventIds, track: str) -> dict[str, A
         "language": agenda.languages[0] if agenda.languages else None,
         "abstract": (item.description or "").strip(),
         "description": text or None,
-        "persons": [{"name": p.name, "guid": guid(agenda, "person", p.ref)} for p in item.people],
+        # No public_name: with it a person would match both of schema.json's oneOf forms.
+        "persons": [
+            {"name": p.name, "guid": guid(agenda, "person", p.ref), "id": people[p.ref]}
+            for p in item.people
+        ],
         "links": [],
         "attachments": [],
     }
@@ -179,7 +203,7 @@ def _event(agenda: Agenda, item: Item, ids: EventIds, track: str) -> dict[str, A
 
 def schedule_json(agenda: Agenda) -> dict[str, Any]:
     """The c3voc JSON form (schema.json), events keyed by room name per day."""
-    ids = event_ids(agenda)
+    ids, people = event_ids(agenda), person_ids(agenda)
     with force_locale("en"):
         tracks = _tracks(agenda)
         conference: dict[str, Any] = {
@@ -208,7 +232,8 @@ def schedule_json(agenda: Agenda) -> dict[str, Any]:
                 "day_end": _iso(day.end),
                 "rooms": {
                     place.name: [
-                        _event(agenda, item, ids[item.ref], tracks[item.kind][0]) for item in items
+                        _event(agenda, item, ids[item.ref], people, tracks[item.kind][0])
+                        for item in items
                     ]
                     for place, items in _by_room(agenda, day.items)
                 },
@@ -232,7 +257,7 @@ def schedule_json(agenda: Agenda) -> dict[str, Any]:
 
 def schedule_xml(agenda: Agenda) -> bytes:
     """The frab/c3voc XML form (schedule.xml.xsd); ElementTree escapes every value."""
-    ids = event_ids(agenda)
+    ids, people = event_ids(agenda), person_ids(agenda)
     root = ET.Element("schedule")
     ET.SubElement(root, "generator", name=GENERATOR)
     _text(root, "url", agenda.url("schedule.xml"))
@@ -266,7 +291,7 @@ def schedule_xml(agenda: Agenda) -> bytes:
                     element, "room", name=_clean(place.name), guid=guid(agenda, "room", place.ref)
                 )
                 for item in items:
-                    event = _event(agenda, item, ids[item.ref], tracks[item.kind][0])
+                    event = _event(agenda, item, ids[item.ref], people, tracks[item.kind][0])
                     _xml_event(room, event)
     ET.indent(root)
     # Serialised to text, then encoded once: much faster than ElementTree's own encoding.
@@ -299,7 +324,8 @@ def _xml_event(room: ET.Element, event: dict[str, Any]) -> None:
             _text(element, name, value)
     persons = ET.SubElement(element, "persons")
     for person in event["persons"]:
-        ET.SubElement(persons, "person", guid=person["guid"]).text = _clean(person["name"])
+        presenter = ET.SubElement(persons, "person", id=str(person["id"]), guid=person["guid"])
+        presenter.text = _clean(person["name"])
     ET.SubElement(element, "links")
     ET.SubElement(element, "attachments")
 
