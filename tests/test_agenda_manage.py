@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from eventapp.agenda import versions
 from eventapp.extensions import db
 from eventapp.models import Session
 from tests.conftest import DEMO_SLUG, csrf_token, make_account, sign_in
@@ -41,9 +42,12 @@ def test_organiser_sees_every_session_and_adds_one(client, demo_meeting):
     assert added.room.ref == "room-b"
     assert [p.ref for p in added.speakers] == ["p-traffic", "p-wco"]
     assert added.rapporteur.ref == "rapp-1"
-    assert "Side event: forensics" in client.get(f"/meetings/{DEMO_SLUG}/agenda").get_data(
-        as_text=True
-    )
+    # In the draft until the agenda is published.
+    public = f"/meetings/{DEMO_SLUG}/agenda"
+    assert "Side event: forensics" not in client.get(public).get_data(as_text=True)
+    versions.publish(demo_meeting)
+    db.session.commit()
+    assert "Side event: forensics" in client.get(public).get_data(as_text=True)
 
 
 def test_a_taken_room_is_shown_and_nothing_is_stored(client, demo_meeting):

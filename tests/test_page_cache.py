@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from eventapp.agenda import versions
 from eventapp.extensions import db
 from eventapp.models import Meeting, Outcome, Participant
 from eventapp.pagecache import pages
@@ -153,6 +154,7 @@ def test_a_change_the_public_sees_changes_the_etag_of_the_page_that_shows_it(cli
     before = etags(client)
     opening = db.session.scalar(sa.select(Session).where(Session.ref == "s-open"))
     opening.title = "Opening of the meeting, as amended"
+    versions.publish(demo_meeting)
     db.session.commit()
     after = etags(client)
     assert after[AGENDA] != before[AGENDA]

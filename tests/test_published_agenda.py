@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bench.generate import generate_meeting
-from eventapp.agenda import published, service
+from eventapp.agenda import published, service, versions
 from eventapp.extensions import db
 from eventapp.models import Session
 
@@ -43,10 +43,11 @@ def _statements(include_closed: bool, scale: int) -> int:
 
 
 @pytest.mark.parametrize("include_closed", [False, True])
-def test_the_agenda_is_built_in_one_statement_whatever_the_meetings_size(
+def test_the_agenda_is_built_in_three_statements_whatever_the_meetings_size(
     include_closed: bool,
 ) -> None:
-    assert _statements(include_closed, 1) == _statements(include_closed, 3) == 1
+    # The newest version, the meeting's rooms, the people it names.
+    assert _statements(include_closed, 1) == _statements(include_closed, 3) == 3
 
 
 def test_the_annex_has_every_session_and_the_public_agenda_only_public_ones() -> None:
@@ -60,20 +61,26 @@ def test_the_annex_has_every_session_and_the_public_agenda_only_public_ones() ->
     assert all(not i.closed for i in public.items)
 
 
-def test_a_change_to_a_closed_session_leaves_the_public_fingerprint_as_it_was() -> None:
+def test_a_change_to_a_closed_session_leaves_the_public_sessions_as_they_were() -> None:
     meeting = load(demo_document())
-    before = published.published_agenda(meeting).fingerprint
-    assert published.published_agenda(meeting).fingerprint == before
+    before = published.published_agenda(meeting)
+    assert published.published_agenda(meeting).fingerprint == before.fingerprint
     closed = db.session.scalar(sa.select(Session).where(Session.ref == "s-closed"))
     assert closed is not None
     closed.title = "Another closed title"
     db.session.flush()
-    assert published.published_agenda(meeting).fingerprint == before
+    assert published.published_agenda(meeting).fingerprint == before.fingerprint
+    # Published, it is a new publication (a new DTSTAMP) of the same public sessions.
+    versions.publish(meeting)
+    assert published.published_agenda(meeting).items == before.items
     opening = db.session.scalar(sa.select(Session).where(Session.ref == "s-open"))
     assert opening is not None
     opening.title = "Another opening"
     db.session.flush()
-    assert published.published_agenda(meeting).fingerprint != before
+    # A draft until published.
+    assert published.published_agenda(meeting).items == before.items
+    versions.publish(meeting)
+    assert published.published_agenda(meeting).items != before.items
 
 
 def test_page_and_printable_agenda_show_the_same_days_and_the_schedule_every_day(

@@ -27,6 +27,12 @@ def test_add_a_session_and_see_it_on_the_public_agenda(client, demo_meeting):
     assert response.get_json()["title"] == new_session()["title"]
     assert client.get(response.headers["Location"], headers=headers).get_json()["ref"] == "s-side"
     agenda = client.get(f"/meetings/{DEMO_SLUG}/agenda").get_data(as_text=True)
+    assert "forensics" not in agenda  # in the draft until published
+    assert (
+        client.post(f"/api/v1/meetings/{DEMO_SLUG}/agenda/publish", headers=headers).status_code
+        == 201
+    )
+    agenda = client.get(f"/meetings/{DEMO_SLUG}/agenda").get_data(as_text=True)
     assert "&lt;i&gt;forensics&lt;/i&gt;" in agenda
     assert db.session.scalar(sa.select(AuditEntry.id).where(AuditEntry.action == "session.created"))
 

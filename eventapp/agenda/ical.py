@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
@@ -25,7 +26,7 @@ def uid(agenda: Agenda, item: Item) -> str:
 
 
 def calendar(agenda: Agenda) -> bytes:
-    """The iCalendar text of the agenda's public sessions."""
+    """The iCalendar text of the agenda's public sessions, cancelled ones as cancelled."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -38,7 +39,8 @@ def calendar(agenda: Agenda) -> bytes:
     cal.add_component(vtimezone(agenda.timezone, first.year, last.year))
     # Labels in English: a feed is fetched without a reader's language.
     with force_locale("en"):
-        for item in agenda.items:
+        # A cancelled session stays in the feed, so that calendars holding it learn of it.
+        for item in (*agenda.items, *agenda.cancelled):
             cal.add_component(_event(agenda, item))
     return cal.to_ical()
 
@@ -122,6 +124,10 @@ def _event(agenda: Agenda, item: Item) -> Event:
     event.add("uid", uid(agenda, item))
     # The publication time: the same on every request until the agenda is published again.
     event.add("dtstamp", agenda.publication)
+    # Raised by each version that changed the session: calendars replace what they hold.
+    event.add("sequence", item.sequence)
+    event.add("last-modified", item.modified or agenda.publication)
+    event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
     event.add("dtstart", item.start)
     event.add("dtend", item.end)
     event.add("summary", item.heading)
@@ -129,6 +135,11 @@ def _event(agenda: Agenda, item: Item) -> Event:
     text = description(item)
     if text:
         event.add("description", text)
-    event.add("url", agenda.url("agenda"))
+    event.add("url", session_url(agenda, item))
     event.add("categories", [kind_label(item.kind)])
     return event
+
+
+def session_url(agenda: Agenda, item: Item) -> str:
+    """The session's public page."""
+    return agenda.url(f"sessions/{quote(item.ref, safe='')}")

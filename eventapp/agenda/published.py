@@ -2,10 +2,13 @@
 
 Built once from the database, in a constant number of statements whatever the meeting's size,
 and read by the public agenda page, agenda.ics, schedule.xml and schedule.json, the printable
-agenda and the reports' annex. What the public may see is decided by eventapp.disclosure: public
+agenda and the reports' annex. It is the newest published version (agenda/versions.py), its
+rooms and people named as they are now; `draft=True` builds it from the sessions as the
+organisers have them instead. What the public may see is decided by eventapp.disclosure: public
 sessions only unless `include_closed` (the reports' annex), people by name only when they may be
-named. Times are aware, in the meeting's zone, from the stored instants. The fingerprint, a
-digest of everything the model holds, keys the exports' caches and versions.
+named. Cancelled sessions are kept apart, for the calendar. Times are aware, in the meeting's
+zone, from the stored instants. The fingerprint, a digest of everything the model holds, keys
+the exports' caches and versions.
 """
 
 from __future__ import annotations
@@ -18,11 +21,19 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from .. import disclosure, localtime
 from ..extensions import db
-from ..models import Meeting, Participant, Room, Session, SessionKind, SessionPerson
+from ..models import (
+    AgendaVersion,
+    Meeting,
+    Participant,
+    Room,
+    Session,
+    SessionKind,
+    SessionPerson,
+)
 from ..vocabulary import label
 
 # Part of the fingerprint: raise it when an export's form changes, so that clients and the PDF
@@ -80,6 +91,10 @@ class Item:
     speakers: tuple[Person, ...]
     # False only for a closed session, in an agenda built with include_closed.
     public: bool = True
+    cancelled: bool = False
+    # Calendars' SEQUENCE and LAST-MODIFIED: raised and set by each version that changed it.
+    sequence: int = 0
+    modified: datetime | None = None
 
     @property
     def closed(self) -> bool:
@@ -170,6 +185,10 @@ class Agenda:
     published_at: datetime | None
     base_url: str
     days: tuple[Day, ...]
+    # Sessions cancelled in a published version: only the calendar still shows them.
+    cancelled: tuple[Item, ...] = ()
+    # The published version shown; None for the draft.
+    version: int | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -236,11 +255,43 @@ def public_days(meeting: Meeting) -> tuple[Day, ...]:
     return build(meeting).session_days
 
 
-def build(meeting: Meeting, *, include_closed: bool = False) -> Agenda:
+def build(meeting: Meeting, *, include_closed: bool = False, draft: bool = False) -> Agenda:
     """The meeting's agenda: public sessions by day, or every session with include_closed.
 
-    One statement loads the sessions with their rooms and people.
+    The newest published version, in three statements (the version, the meeting's rooms, the
+    people it names); the draft (or a meeting never published) in one.
     """
+    version = None if draft else _newest_version(meeting)
+    if version is None:
+        items = _draft_items(meeting, include_closed)
+    else:
+        items = _version_items(meeting, version, include_closed)
+    published_at = meeting.agenda_published_at
+    tz = meeting.zone
+    shown = [i for i in items if not i.cancelled]
+    return Agenda(
+        **{name: getattr(meeting, name) for name in MEETING_FIELDS},
+        timezone=tz.key,
+        languages=tuple(meeting.languages or ()),
+        published_at=published_at.astimezone(UTC) if published_at else None,
+        base_url=str(current_app.config["BASE_URL"]).rstrip("/"),
+        days=_days(meeting.start_date, meeting.end_date, shown, tz),
+        cancelled=tuple(i for i in items if i.cancelled),
+        version=version.number if version else None,
+    )
+
+
+def _newest_version(meeting: Meeting) -> AgendaVersion | None:
+    return db.session.scalar(
+        sa.select(AgendaVersion)
+        .where(AgendaVersion.meeting_id == meeting.id)
+        .order_by(AgendaVersion.number.desc())
+        .limit(1)
+    )
+
+
+def _draft_items(meeting: Meeting, include_closed: bool) -> list[Item]:
+    """The sessions as they stand, with their rooms and people, in one statement."""
     query = sa.select(Session).where(Session.meeting_id == meeting.id)
     if not include_closed:
         query = query.where(disclosure.public_sessions())
@@ -258,20 +309,61 @@ def build(meeting: Meeting, *, include_closed: bool = False) -> Agenda:
     )
     tz = meeting.zone
     # The query asks the database for public sessions; disclosure's own rule has the last word.
-    items = [
+    return [
         _item(s, tz, public)
         for s in sessions
         if (public := disclosure.is_public(s)) or include_closed
     ]
-    published_at = meeting.agenda_published_at
-    return Agenda(
-        **{name: getattr(meeting, name) for name in MEETING_FIELDS},
-        timezone=tz.key,
-        languages=tuple(meeting.languages or ()),
-        published_at=published_at.astimezone(UTC) if published_at else None,
-        base_url=str(current_app.config["BASE_URL"]).rstrip("/"),
-        days=_days(meeting.start_date, meeting.end_date, items, tz),
-    )
+
+
+def _version_items(meeting: Meeting, version: AgendaVersion, include_closed: bool) -> list[Item]:
+    """A version's sessions, rooms and people named from the meeting's rows as they are now."""
+    entries = [e for e in version.sessions if e["public"] or include_closed]
+    # Agenda order, as the draft's query orders it; the list's order breaks ties.
+    entries.sort(key=lambda e: (e["start_local"], e["end_local"]))
+    rooms = {
+        ref: Place(ref, name)
+        for ref, name in db.session.execute(
+            sa.select(Room.ref, Room.name).where(Room.meeting_id == meeting.id)
+        )
+    }
+    refs = sorted({ref for e in entries for ref in (*e["chairs"], *e["speakers"])})
+    people: dict[str, Participant] = {}
+    if refs:
+        people = {
+            p.ref: p
+            for p in db.session.scalars(
+                sa.select(Participant)
+                .where(Participant.meeting_id == meeting.id, Participant.ref.in_(refs))
+                .options(load_only(*disclosure.NAME_COLUMNS))
+            )
+        }
+    tz = meeting.zone
+
+    def named(refs: list[str]) -> tuple[Person, ...]:
+        # Someone who has left the meeting since is no longer named.
+        return _people([people[ref] for ref in refs if ref in people])
+
+    return [
+        Item(
+            ref=e["ref"],
+            number=e["number"],
+            title=e["title"],
+            kind=SessionKind(e["kind"]),
+            description=e["description"],
+            start=datetime.fromisoformat(e["start_utc"]).astimezone(tz),
+            end=datetime.fromisoformat(e["end_utc"]).astimezone(tz),
+            room=rooms.get(e["room"]) if e["room"] else None,
+            chairs=named(e["chairs"]),
+            speakers=named(e["speakers"]),
+            # As published, and never a closed kind, whatever the entry says.
+            public=bool(e["public"]) and e["kind"] != SessionKind.CLOSED.value,
+            cancelled=bool(e["cancelled"]),
+            sequence=int(e["sequence"]),
+            modified=datetime.fromisoformat(e["modified"]).astimezone(UTC),
+        )
+        for e in entries
+    ]
 
 
 def kind_label(kind: SessionKind) -> str:
@@ -301,6 +393,7 @@ def _item(s: Session, tz: ZoneInfo, public: bool) -> Item:
         chairs=_people(s.chairs),
         speakers=_people(s.speakers),
         public=public,
+        cancelled=s.cancelled_at is not None,
     )
 
 

@@ -351,6 +351,83 @@ def _session_paths() -> dict[str, Any]:
     }
 
 
+def _agenda_version_schema() -> dict[str, Any]:
+    change = {
+        "type": "object",
+        "required": ["ref", "change"],
+        "properties": {
+            "ref": {"type": "string", "description": "The session's ref."},
+            "title": {"type": "string", "description": "The session's title in that version."},
+            "change": {
+                "type": "string",
+                "enum": ["added", "cancelled", "moved", "retitled", "changed"],
+                "description": "`moved`: another day, time or room; `changed`: its number, "
+                "kind, description, visibility or people.",
+            },
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["version", "published_at", "changes"],
+        "properties": {
+            "version": {"type": "integer", "minimum": 1},
+            "published_at": {"type": "string", "format": "date-time"},
+            "published_by": {"type": ["string", "null"]},
+            "changes": {
+                "type": "array",
+                "items": change,
+                "description": "Against the version before; the first lists every session "
+                "as added.",
+            },
+        },
+    }
+
+
+def _agenda_paths() -> dict[str, Any]:
+    version = _agenda_version_schema()
+    unauthorized = _error("No valid bearer token.")
+    forbidden = _error("The token's account may not do this.")
+    not_found = _error("No such meeting.")
+    return {
+        "/meetings/{slug}/agenda/publish": {
+            "post": {
+                "operationId": "publishAgenda",
+                "summary": "Publish the draft agenda as the next version (organisers): the "
+                "public pages, agenda.ics, the schedules and agenda.pdf show it from then on.",
+                "parameters": [_slug_parameter()],
+                "responses": {
+                    "201": {
+                        "description": "The version published, with its changes.",
+                        "content": {"application/json": {"schema": version}},
+                    },
+                    "401": unauthorized,
+                    "403": forbidden,
+                    "404": not_found,
+                    "409": _error("Nothing has changed since the newest version."),
+                },
+            }
+        },
+        "/meetings/{slug}/agenda/versions": {
+            "get": {
+                "operationId": "listAgendaVersions",
+                "summary": "The agenda's published versions, newest first (organisers).",
+                "parameters": [_slug_parameter()],
+                "responses": {
+                    "200": {
+                        "description": "The versions.",
+                        "content": {
+                            "application/json": {"schema": {"type": "array", "items": version}}
+                        },
+                    },
+                    "401": unauthorized,
+                    "403": forbidden,
+                    "404": not_found,
+                },
+            }
+        },
+    }
+
+
 def _session_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
     """What POST and PATCH of a session take and answer, from the schema's session."""
     new = copy.deepcopy(schemas["session"])
@@ -454,6 +531,7 @@ def build_spec(base_url: str) -> dict[str, Any]:
         "paths": {
             **_registration_paths(),
             **_session_paths(),
+            **_agenda_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

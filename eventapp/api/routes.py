@@ -14,7 +14,7 @@ from ..accounts.permissions import (
     allow,
     current_account,
 )
-from ..agenda import sessions
+from ..agenda import sessions, versions
 from ..agenda.warnings import SessionWarning
 from ..extensions import csrf
 from ..interchange import (
@@ -189,6 +189,32 @@ def change_registration(slug: str, ref: str, action: str) -> Response:
         raise ApiError(409, str(exc)) from exc
     notices.tell_status(changed)
     return jsonify(participant_document(person))
+
+
+# -- the agenda's published versions ---------------------------------------------------------
+
+
+@bp.post("/meetings/<slug>/agenda/publish")
+@allow(ORGANISER)
+def publish_agenda(slug: str) -> Response:
+    """The draft agenda published as the next version, with its changes."""
+    meeting = meeting_or_404(slug)
+    user = current_account()
+    try:
+        version = versions.publish(meeting, by=user.email if user else None)
+    except versions.NothingToPublish as exc:
+        raise ApiError(409, str(exc)) from exc
+    response = jsonify(versions.version_document(version))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.agenda_versions", slug=slug)
+    return response
+
+
+@bp.get("/meetings/<slug>/agenda/versions")
+@allow(ORGANISER)
+def agenda_versions(slug: str) -> Response:
+    meeting = meeting_or_404(slug)
+    return jsonify([versions.version_document(v) for v in versions.published_versions(meeting)])
 
 
 # -- sessions and their records ---------------------------------------------------------------

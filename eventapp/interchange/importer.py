@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from .. import audit, localtime
+from ..agenda import versions
 from ..extensions import db
 from ..locking import lock_meeting
 from ..lookups import find_meeting
@@ -37,7 +38,6 @@ from ..models import (
     SessionPerson,
     SessionRole,
 )
-from ..models.types import utcnow
 from .validate import InvalidDocument, check_document
 
 
@@ -81,9 +81,10 @@ def import_meeting(doc: Any, *, replace: bool = False) -> ImportResult:
         meeting.chair = builder.people[data["chair"]]
     builder.rooms(doc["rooms"])
     builder.sessions(doc["sessions"])
-    # The agenda is published as it stands: an imported meeting is a meeting that exists.
-    meeting.agenda_published_at = utcnow()
     db.session.flush()
+    # The agenda is published as it stands: an imported meeting is a meeting that exists. A
+    # replacement is the next version, so calendars that hold the sessions follow it.
+    versions.publish(meeting, by=_actor_email(), always=True)
     audit.log(
         "meeting.replaced" if existing is not None else "meeting.imported",
         meeting=meeting,
@@ -91,6 +92,11 @@ def import_meeting(doc: Any, *, replace: bool = False) -> ImportResult:
         details={key: len(doc[key]) for key in ("organisations", "participants", "sessions")},
     )
     return ImportResult(meeting, replaced=existing is not None, warnings=_warnings(doc))
+
+
+def _actor_email() -> str | None:
+    actor = audit.current_actor()
+    return actor.email if actor else None
 
 
 def _clear(meeting: Meeting) -> None:

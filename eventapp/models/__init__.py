@@ -3,6 +3,7 @@
 from . import content  # noqa: F401  (registers the content-version listener)
 from .account import AccountRole, ApiToken, MeetingRole, User
 from .agenda import Room, Session, SessionKind, SessionPerson, SessionRole
+from .agenda_version import AgendaVersion
 from .audit import AuditEntry
 from .meeting import Approval, Meeting
 from .organisation import KIND_ORDER, Delegation, Organisation, OrganisationKind
@@ -14,6 +15,7 @@ from .report import ReportKind, ReportVersion
 __all__ = [
     "KIND_ORDER",
     "AccountRole",
+    "AgendaVersion",
     "ApiToken",
     "Approval",
     "Attempt",

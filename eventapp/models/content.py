@@ -16,13 +16,14 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
 from .agenda import Room, Session, SessionKind, SessionPerson
+from .agenda_version import AgendaVersion
 from .meeting import Meeting
 from .organisation import Delegation
 from .participant import Participant, RegistrationStatus
 from .record import Outcome, Record
 from .report import ReportVersion
 
-_BY_MEETING_ID = (Delegation, Participant, Room, Session, ReportVersion)
+_BY_MEETING_ID = (AgendaVersion, Delegation, Participant, Room, Session, ReportVersion)
 _meetings = sa.table("meetings", sa.column("id"), sa.column("content_version"))
 _sessions = sa.table(
     "sessions", sa.column("id"), sa.column("meeting_id"), sa.column("public"), sa.column("kind")
