@@ -117,7 +117,7 @@ def _registration_paths() -> dict[str, Any]:
                         "name": "status",
                         "in": "query",
                         "required": False,
-                        "schema": {"$ref": "#/components/schemas/participant/properties/status"},
+                        "schema": {"$ref": "#/components/schemas/RegistrationStatus"},
                     },
                 ],
                 "responses": {
@@ -460,6 +460,16 @@ def _session_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
     return {"SessionRequest": new, "SessionChanges": changes, "SessionAnswer": answer}
 
 
+def _name_registration_status(schemas: dict[str, Any]) -> None:
+    """The participant's status as a schema of its own, for the registrations filter too.
+
+    Client generators follow a reference to a named schema only, never into another's middle.
+    """
+    properties = schemas["participant"]["properties"]
+    schemas["RegistrationStatus"] = properties["status"]
+    properties["status"] = {"$ref": "#/components/schemas/RegistrationStatus"}
+
+
 def _registration_request(schemas: dict[str, Any]) -> dict[str, Any]:
     request = copy.deepcopy(schemas["participant"])
     for key in ("ref", "status"):
@@ -471,6 +481,7 @@ def _registration_request(schemas: dict[str, Any]) -> dict[str, Any]:
 def build_spec(base_url: str) -> dict[str, Any]:
     """The whole description; `base_url` names the server."""
     schemas = _components_from_meeting_schema()
+    _name_registration_status(schemas)
     schemas["Error"] = {
         "type": "object",
         "required": ["error"],
