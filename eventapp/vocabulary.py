@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from .models import (
     AccountRole,
     Approval,
+    Change,
     OrganisationKind,
     OutcomeKind,
     ParticipantRole,
@@ -95,6 +96,13 @@ LABELS: dict[type[enum.Enum], dict[Any, LazyString]] = {
     SessionRole: {
         SessionRole.CHAIR: _l("Chair"),
         SessionRole.SPEAKER: _l("Speaker"),
+    },
+    Change: {
+        Change.ADDED: _l("Added"),
+        Change.CANCELLED: _l("Cancelled"),
+        Change.MOVED: _l("Moved"),
+        Change.RETITLED: _l("New title"),
+        Change.CHANGED: _l("Details changed"),
     },
 }
 

@@ -66,3 +66,55 @@ def test_bad_input_is_a_form_error(client, demo_meeting):
     response = client.post(MANAGE, data=session_form(client, ref="no spaces allowed", title=""))
     assert response.status_code == 400
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
+
+
+PUBLISH = f"{MANAGE}/publish"
+PUBLIC_AGENDA = f"/meetings/{DEMO_SLUG}/agenda"
+
+
+def test_organisers_see_what_the_draft_changes_and_publish_it_from_the_page(client, demo_meeting):
+    from eventapp.models import AgendaVersion
+
+    make_account("org@example.org", "organiser", meeting=demo_meeting)
+    sign_in(client, "org@example.org")
+    page = client.get(MANAGE).get_data(as_text=True)
+    assert "there is nothing to publish" in page
+    # A session without a ref gets one made from its title, in the draft only.
+    response = client.post(MANAGE, data=session_form(client, ref="", title="Forensic tools"))
+    assert response.status_code == 303
+    page = client.get(MANAGE).get_data(as_text=True)
+    assert "1 change that the public does not see yet" in page
+    assert "Forensic tools" in page and "Publish version 2" in page
+    assert "Forensic tools" not in client.get(PUBLIC_AGENDA).get_data(as_text=True)
+    answer = client.post(PUBLISH, data={"csrf_token": csrf_token(client, MANAGE)})
+    assert answer.status_code == 303
+    page = client.get(MANAGE).get_data(as_text=True)
+    assert "Version 2 of the agenda is published, with 1 change." in page
+    assert "there is nothing to publish" in page
+    assert "Forensic tools" in client.get(PUBLIC_AGENDA).get_data(as_text=True)
+    # Publishing again, with nothing changed, says so and makes no version.
+    again = client.post(PUBLISH, data={"csrf_token": csrf_token(client, MANAGE)})
+    assert again.status_code == 303
+    assert "Nothing has changed since the agenda was last published." in client.get(
+        MANAGE
+    ).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalars(
+        sa.select(AgendaVersion.number).order_by(AgendaVersion.number)
+    ).all() == [1, 2]
+
+
+def test_publishing_needs_the_form_and_the_organisers_role(client, demo_meeting):
+    from eventapp.models import AgendaVersion
+
+    make_account("org@example.org", "organiser", meeting=demo_meeting)
+    make_account("someone@example.org")
+    sign_in(client, "org@example.org")
+    client.post(MANAGE, data=session_form(client))
+    assert client.post(PUBLISH, data={}).status_code == 400  # no CSRF token
+    other = client.application.test_client()
+    sign_in(other, "someone@example.org")
+    token = csrf_token(other, "/account")
+    assert other.post(PUBLISH, data={"csrf_token": token}).status_code == 403
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.max(AgendaVersion.number))) == 1

@@ -23,8 +23,11 @@ from ..vocabulary import choices
 class SessionForm(FlaskForm):
     ref = StringField(
         _l("Reference"),
-        validators=[DataRequired(), Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")],
-        description=_l("A short code, unique in the meeting, e.g. s-opening."),
+        validators=[Optional(), Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")],
+        description=_l(
+            "A short code, unique in the meeting, e.g. s-opening. Leave it empty to have one "
+            "made from the title."
+        ),
     )
     number = StringField(
         _l("Agenda item number"), validators=[Optional(), Length(max=20), OneLine()]
@@ -49,7 +52,6 @@ class SessionForm(FlaskForm):
     def document(self) -> dict[str, object]:
         """The session as the schema writes it."""
         item: dict[str, object] = {
-            "ref": self.ref.data,
             "title": self.title.data,
             "kind": self.kind.data,
             "start": localtime.format_local(self.start.data),
@@ -62,4 +64,6 @@ class SessionForm(FlaskForm):
             value = getattr(self, key).data
             if value:
                 item[key] = value
+        if self.ref.data:
+            item["ref"] = self.ref.data
         return item

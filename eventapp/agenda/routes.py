@@ -15,15 +15,17 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from .. import unit_of_work
-from ..accounts.permissions import ORGANISER, PUBLIC, allow
+from ..accounts.forms import ConfirmForm
+from ..accounts.permissions import ORGANISER, PUBLIC, allow, signed_in_account
 from ..lookups import find_meeting, meeting_or_404
 from ..models import Meeting
 from ..pagecache import cached_response
 from ..registration.service import participant_choices
-from . import ical, published, schedule, service, sessions
+from . import ical, published, schedule, service, sessions, versions
 from .forms import SessionForm
 
 bp = Blueprint("agenda", __name__)
@@ -129,7 +131,14 @@ def manage(slug: str) -> ResponseReturnValue:
             unit_of_work.discard()
             problems = [c.message for c in exc.conflicts]
         else:
-            flash(_("Session %(ref)s is on the agenda.", ref=session.ref), "success")
+            flash(
+                _(
+                    "Session %(ref)s is in the draft agenda. Publish the agenda to show it "
+                    "to the public.",
+                    ref=session.ref,
+                ),
+                "success",
+            )
             for warning in warnings:
                 flash(warning.message, "error")
             return redirect(url_for("agenda.manage", slug=slug), code=303)
@@ -142,4 +151,31 @@ def manage(slug: str) -> ResponseReturnValue:
         form=form,
         items=sessions.draft_agenda(meeting),
         problems=problems,
+        publication=versions.publication(meeting),
+        confirm_form=ConfirmForm(),
     ), status
+
+
+@bp.post("/meetings/<slug>/manage/agenda/publish")
+@allow(ORGANISER)
+def publish(slug: str) -> ResponseReturnValue:
+    """Publish the draft as the next version of the agenda: the public pages show it from now."""
+    meeting = meeting_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        version = versions.publish(meeting, by=signed_in_account().email)
+    except versions.NothingToPublish:
+        unit_of_work.discard()
+        flash(_("Nothing has changed since the agenda was last published."), "info")
+    else:
+        flash(
+            ngettext(
+                "Version %(version)d of the agenda is published, with %(num)d change.",
+                "Version %(version)d of the agenda is published, with %(num)d changes.",
+                len(version.changes),
+                version=version.number,
+            ),
+            "success",
+        )
+    return redirect(url_for("agenda.manage", slug=slug), code=303)

@@ -12,7 +12,7 @@ speakers (refs, in order), rapporteur (ref), cancelled, sequence, modified (ISO,
 
 from __future__ import annotations
 
-import enum
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,17 +22,8 @@ from sqlalchemy.orm import selectinload
 from .. import audit, disclosure
 from ..extensions import db
 from ..locking import lock_meeting
-from ..models import AgendaVersion, Meeting, Participant, Session, SessionPerson
+from ..models import AgendaVersion, Change, Meeting, Participant, Session, SessionPerson
 from ..models.types import utcnow
-
-
-class Change(enum.StrEnum):
-    ADDED = "added"
-    CANCELLED = "cancelled"
-    MOVED = "moved"
-    RETITLED = "retitled"
-    CHANGED = "changed"
-
 
 # Which fields of an entry make which change; any of them raises the session's sequence.
 _MOVED = ("start_local", "end_local", "start_utc", "end_utc", "room")
@@ -104,6 +95,54 @@ def publish(meeting: Meeting, *, by: str | None = None, always: bool = False) ->
         details={"changes": len(changes)},
     )
     return version
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    ref: str
+    title: str
+    change: Change
+
+
+@dataclass(frozen=True)
+class VersionLine:
+    number: int
+    published_at: datetime
+    published_by: str | None
+    changes: list[ChangeLine]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Where the organisers' draft stands against the public agenda: their page's data."""
+
+    newest: VersionLine | None
+    pending: list[ChangeLine]
+    earlier: list[VersionLine]
+
+
+def _lines(changes: list[dict[str, str]]) -> list[ChangeLine]:
+    return [ChangeLine(c["ref"], c.get("title", c["ref"]), Change(c["change"])) for c in changes]
+
+
+def publication(meeting: Meeting) -> Publication:
+    """The newest version, what publishing now would change, and the versions before."""
+    versions = [
+        VersionLine(v.number, v.published_at, v.published_by, _lines(v.changes))
+        for v in published_versions(meeting)
+    ]
+    return Publication(
+        newest=versions[0] if versions else None,
+        pending=_lines(pending_changes(meeting)),
+        earlier=versions[1:],
+    )
+
+
+def pending_changes(meeting: Meeting) -> list[dict[str, str]]:
+    """What publishing now would change, against the newest version: for the organisers' page."""
+    previous = newest(meeting)
+    _, changes = _compare(previous.sessions if previous else [], _draft(meeting), utcnow())
+    return changes
 
 
 def version_document(version: AgendaVersion) -> dict[str, Any]:

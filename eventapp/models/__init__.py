@@ -3,7 +3,7 @@
 from . import content  # noqa: F401  (registers the content-version listener)
 from .account import AccountRole, ApiToken, MeetingRole, User
 from .agenda import Room, Session, SessionKind, SessionPerson, SessionRole
-from .agenda_version import AgendaVersion
+from .agenda_version import AgendaVersion, Change
 from .audit import AuditEntry
 from .meeting import Approval, Meeting
 from .organisation import KIND_ORDER, Delegation, Organisation, OrganisationKind
@@ -20,6 +20,7 @@ __all__ = [
     "Approval",
     "Attempt",
     "AuditEntry",
+    "Change",
     "Delegation",
     "Meeting",
     "MeetingRole",

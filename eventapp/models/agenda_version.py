@@ -7,6 +7,7 @@ changes since the version before.
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
 from .types import UTCDateTime, utcnow
+
+
+class Change(enum.StrEnum):
+    """What a version did to a session, against the version before."""
+
+    ADDED = "added"
+    CANCELLED = "cancelled"
+    MOVED = "moved"
+    RETITLED = "retitled"
+    CHANGED = "changed"
 
 
 class AgendaVersion(Model):
