@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    send_from_directory,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
@@ -71,6 +78,27 @@ def agenda(slug: str) -> ResponseReturnValue:
             page="agenda",
         ),
     )
+
+
+@bp.get("/meetings/<slug>/sessions/<ref>")
+@allow(PUBLIC)
+def session_page(slug: str, ref: str) -> ResponseReturnValue:
+    meeting = meeting_or_404(slug)
+    locale = _locale()
+
+    def render() -> str:
+        shown = service.session_page(meeting, ref)
+        if shown is None:
+            # Raised through the cache, which keeps nothing of it: a hidden session stays a 404.
+            abort(404)
+        return render_template(
+            "public/session.html",
+            meeting=service.summary(meeting, locale),
+            shown=shown,
+            page="session",
+        )
+
+    return pagecache.serve(meeting, f"session-{ref}", locale, render)
 
 
 @bp.get("/meetings/<slug>/participants")

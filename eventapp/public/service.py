@@ -12,13 +12,28 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import get_timezone_location
+from flask_babel import gettext
+from sqlalchemy.orm import selectinload
 
 from .. import disclosure, localtime
+from ..agenda import published
 from ..disclosure import ListedOrganisation, ListedPerson
 from ..extensions import db
-from ..models import Meeting, OrganisationKind, ReportKind, ReportVersion
+from ..lookups import find_session
+from ..models import (
+    Meeting,
+    OrganisationKind,
+    Outcome,
+    OutcomeKind,
+    Participant,
+    Record,
+    ReportKind,
+    ReportVersion,
+    Session,
+)
 from ..registration.service import registration_state
-from ..vocabulary import label
+from ..reports.service import OutcomeLine, outcome_line
+from ..vocabulary import HEADINGS, label
 
 
 @dataclass(frozen=True)
@@ -178,3 +193,69 @@ def listed_participants(meeting: Meeting) -> list[KindGroup]:
         KindGroup(group.kind, label(group.kind, heading=True), group.organisations)
         for group in disclosure.listed_participants(meeting)
     ]
+
+
+@dataclass(frozen=True)
+class OutcomeGroup:
+    """The approved outcomes of one kind, under their heading."""
+
+    kind: OutcomeKind
+    heading: str
+    outcomes: tuple[OutcomeLine, ...]
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    """A session of the published agenda, with what its approved record says (if any)."""
+
+    item: published.Item
+    summary: str | None = None
+    outcomes: tuple[OutcomeGroup, ...] = ()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.item.cancelled
+
+
+def _outcome_heading(kind: OutcomeKind) -> str:
+    # The vocabulary heads the findings; actions and statements are headed here.
+    if kind in HEADINGS[OutcomeKind]:
+        return label(kind, heading=True)
+    if kind is OutcomeKind.ACTION:
+        return gettext("Action items")
+    return gettext("Statements")
+
+
+def session_page(meeting: Meeting, ref: str) -> SessionPage | None:
+    """The public page of a session of the newest published version; None where the public may
+    not see it (closed, not public, not published, unknown). A cancelled one keeps its title
+    and former time, and shows nothing else."""
+    if meeting.agenda_published_at is None:
+        return None
+    agenda = published.build(meeting)
+    item = next((i for i in (*agenda.items, *agenda.cancelled) if i.ref == ref), None)
+    if item is None:
+        return None
+    if item.cancelled:
+        return SessionPage(item)
+    session = find_session(
+        meeting,
+        ref,
+        selectinload(Session.record)
+        .selectinload(Record.outcomes)
+        .options(
+            selectinload(Outcome.owner),
+            selectinload(Outcome.speaker).selectinload(Participant.delegation),
+        ),
+    )
+    record = session.record if session is not None else None
+    # Approval is the gate: a draft or submitted record shows nothing of itself.
+    if record is None or not record.approved:
+        return SessionPage(item)
+    lines = [outcome_line(o) for o in record.outcomes]
+    groups = tuple(
+        OutcomeGroup(kind, _outcome_heading(kind), of_kind)
+        for kind in OutcomeKind
+        if (of_kind := tuple(line for line in lines if line.kind is kind))
+    )
+    return SessionPage(item, record.summary, groups)

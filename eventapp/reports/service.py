@@ -239,13 +239,14 @@ def _approved_items(sessions: Iterable[Session]) -> tuple[ItemReport, ...]:
                 start=session.start_local,
                 end=session.end_local,
                 summary=record.summary,
-                outcomes=tuple(_outcome(o) for o in record.outcomes),
+                outcomes=tuple(outcome_line(o) for o in record.outcomes),
             )
         )
     return tuple(items)
 
 
-def _outcome(outcome: Outcome) -> OutcomeLine:
+def outcome_line(outcome: Outcome) -> OutcomeLine:
+    """An approved outcome as published: its speaker attributed as eventapp.disclosure says."""
     speaker = disclosure.attribution(outcome.speaker)
     return OutcomeLine(
         kind=outcome.kind,

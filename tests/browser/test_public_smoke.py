@@ -23,6 +23,11 @@ PAGES = [
     ),
     ("agenda", f"/meetings/{DEMO_SLUG}/agenda", "Agenda"),
     ("participants", f"/meetings/{DEMO_SLUG}/participants", "List of participants"),
+    (
+        "session",
+        f"/meetings/{DEMO_SLUG}/sessions/s-open",
+        "1. Opening of the meeting and adoption of the agenda",
+    ),
 ]
 
 
