@@ -192,3 +192,21 @@ def test_the_agenda_links_each_session_to_its_page(
     for ref in ("s-open", "s-net", "s-break", "s-iccwc"):
         assert f'href="{url(ref)}"' in html, ref
     assert url("s-closed") not in html
+
+
+def test_a_session_has_its_own_calendar_file(client: FlaskClient, demo_meeting: Meeting) -> None:
+    import icalendar
+
+    assert f'href="{url("s-net")}.ics"' in page(client, "s-net")
+    response = client.get(url("s-net") + ".ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    cal = icalendar.Calendar.from_ical(response.data)
+    events = cal.walk("VEVENT")
+    assert [str(e["uid"]) for e in events] == [f"s-net.{DEMO_SLUG}@eventapp"]
+    assert str(events[0]["url"]).endswith(url("s-net"))
+    assert [str(z["tzid"]) for z in cal.walk("VTIMEZONE")] == ["Asia/Bangkok"]
+    etag = response.headers["ETag"]
+    assert client.get(url("s-net") + ".ics", headers={"If-None-Match": etag}).status_code == 304
+    for hidden in ("s-closed", "no-such-session"):
+        assert client.get(url(hidden) + ".ics").status_code == 404

@@ -13,10 +13,11 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from werkzeug.wrappers import Response
 
 from .. import pagecache, unit_of_work
 from ..accounts.permissions import PUBLIC, allow
-from ..agenda import published
+from ..agenda import ical, published
 from ..extensions import db
 from ..lookups import meeting_or_404
 from ..registration.service import registration_state
@@ -99,6 +100,25 @@ def session_page(slug: str, ref: str) -> ResponseReturnValue:
         )
 
     return pagecache.serve(meeting, f"session-{ref}", locale, render)
+
+
+@bp.get("/meetings/<slug>/sessions/<ref>.ics")
+@allow(PUBLIC)
+def session_calendar(slug: str, ref: str) -> Response:
+    meeting = meeting_or_404(slug)
+
+    def render() -> bytes:
+        agenda = service.session_agenda(meeting, ref)
+        if agenda is None:
+            abort(404)  # as the page: nothing is cached
+        return ical.calendar(agenda)
+
+    response = pagecache.cached_response(
+        meeting, f"session-{ref}.ics", "", render, mimetype="text/calendar"
+    )
+    if response.status_code == 200:
+        response.headers.set("Content-Disposition", "inline", filename=f"{slug}-{ref}.ics")
+    return response
 
 
 @bp.get("/meetings/<slug>/participants")

@@ -6,7 +6,7 @@ read model. Never an e-mail address or any other registration detail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -226,16 +226,33 @@ def _outcome_heading(kind: OutcomeKind) -> str:
     return gettext("Statements")
 
 
-def session_page(meeting: Meeting, ref: str) -> SessionPage | None:
-    """The public page of a session of the newest published version; None where the public may
-    not see it (closed, not public, not published, unknown). A cancelled one keeps its title
-    and former time, and shows nothing else."""
+def _published_item(meeting: Meeting, ref: str) -> tuple[published.Agenda, published.Item] | None:
+    """The published agenda and its public session with that ref, cancelled ones too."""
     if meeting.agenda_published_at is None:
         return None
     agenda = published.build(meeting)
     item = next((i for i in (*agenda.items, *agenda.cancelled) if i.ref == ref), None)
-    if item is None:
+    return (agenda, item) if item is not None else None
+
+
+def session_agenda(meeting: Meeting, ref: str) -> published.Agenda | None:
+    """The published agenda narrowed to one public session: what its own calendar file holds."""
+    found = _published_item(meeting, ref)
+    if found is None:
         return None
+    agenda, item = found
+    days = tuple(replace(d, items=tuple(i for i in d.items if i is item)) for d in agenda.days)
+    return replace(agenda, days=days, cancelled=tuple(i for i in agenda.cancelled if i is item))
+
+
+def session_page(meeting: Meeting, ref: str) -> SessionPage | None:
+    """The public page of a session of the newest published version; None where the public may
+    not see it (closed, not public, not published, unknown). A cancelled one keeps its title
+    and former time, and shows nothing else."""
+    found = _published_item(meeting, ref)
+    if found is None:
+        return None
+    item = found[1]
     if item.cancelled:
         return SessionPage(item)
     session = find_session(
