@@ -135,6 +135,8 @@ def test_me(client, organiser):
         "email": "org@example.org",
         "admin": False,
         "meetings": [{"slug": DEMO_SLUG, "role": "organiser"}],
+        # An organiser who is no participant has no personal calendar.
+        "calendars": [],
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from ..agenda.feeds import PersonalCalendar, personal_calendars
 from ..extensions import db
 from ..models import AccountRole, ApiToken, Meeting, MeetingRole, Participant, User
 from .permissions import is_chair, is_rapporteur
@@ -47,6 +48,7 @@ class AccountOverview:
     appointments: list[Appointment]
     registrations: list[OwnRegistration]
     tokens: list[TokenRow]
+    calendars: list[PersonalCalendar]
 
 
 def account_overview(user: User) -> AccountOverview:
@@ -90,4 +92,5 @@ def account_overview(user: User) -> AccountOverview:
             for p in people
         ],
         tokens=[TokenRow(t.id, t.label, t.created_at, t.last_used_at) for t in tokens],
+        calendars=personal_calendars(user),
     )

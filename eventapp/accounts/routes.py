@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
+from ..agenda import feeds
 from ..extensions import csrf, limiter
 from ..lookups import account_or_404, meeting_or_404
 from ..mailbox import mailbox_key
@@ -181,6 +182,23 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
         abort(404)
     flash(_("The token is revoked."), "info")
     return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/calendar/renew")
+@allow(SIGNED_IN)
+def renew_calendar() -> ResponseReturnValue:
+    """A new calendar link: the old one, wherever it was given, stops working."""
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    feeds.renew_key(signed_in_account())
+    flash(
+        _(
+            "Your calendar links are renewed: the old ones no longer work. Subscribe again "
+            "with the new ones."
+        ),
+        "info",
+    )
+    return redirect(url_for("accounts.account", _anchor="calendars"), code=303)
 
 
 def _account_with(**overrides: object) -> str:

@@ -25,7 +25,7 @@ from ..lookups import find_meeting, meeting_or_404
 from ..models import Meeting
 from ..pagecache import cached_response
 from ..registration.service import participant_choices
-from . import ical, published, schedule, service, sessions, versions
+from . import feeds, ical, published, schedule, service, sessions, versions
 from .forms import SessionForm
 
 bp = Blueprint("agenda", __name__)
@@ -107,6 +107,22 @@ def printable(slug: str) -> Response:
         "application/pdf",
         f"{slug}-agenda-{lang}.pdf",
     )
+
+
+@bp.get("/meetings/<slug>/calendar/<key>.ics")
+@allow(PUBLIC)
+def personal_calendar(slug: str, key: str) -> Response:
+    """A person's own sessions: the key in the URL is the only credential a calendar app has."""
+    meeting = find_meeting(slug)
+    person = feeds.person_for_key(meeting, key) if meeting is not None else None
+    if meeting is None or person is None:
+        abort(404)
+    response = Response(feeds.personal_feed(meeting, person), mimetype="text/calendar")
+    # Private to its holder: no shared cache keeps it.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers.set("Content-Disposition", "inline", filename=f"{slug}-my-sessions.ics")
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 # -- organisers: the agenda as it stands, and adding to it --------------------------------------

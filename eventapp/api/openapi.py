@@ -506,7 +506,7 @@ def build_spec(base_url: str) -> dict[str, Any]:
     schemas.update(_session_schemas(schemas))
     schemas["Account"] = {
         "type": "object",
-        "required": ["email", "admin", "meetings"],
+        "required": ["email", "admin", "meetings", "calendars"],
         "properties": {
             "email": {"type": "string", "format": "email"},
             "admin": {"type": "boolean"},
@@ -516,6 +516,23 @@ def build_spec(base_url: str) -> dict[str, Any]:
                     "type": "object",
                     "required": ["slug", "role"],
                     "properties": {"slug": {"type": "string"}, "role": {"type": "string"}},
+                },
+            },
+            "calendars": {
+                "type": "array",
+                "description": "One per meeting where the account is a participant (the same "
+                "e-mail address): the private URL of an iCalendar feed of the sessions they "
+                "chair, speak at or report on, closed ones included, as last published. "
+                "Anyone with the URL can read it; renewing the calendar link on the account "
+                "page makes every earlier URL answer 404.",
+                "items": {
+                    "type": "object",
+                    "required": ["slug", "title", "url"],
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "title": {"type": "string"},
+                        "url": {"type": "string", "format": "uri"},
+                    },
                 },
             },
         },
@@ -559,7 +576,7 @@ def build_spec(base_url: str) -> dict[str, Any]:
             "/me": {
                 "get": {
                     "operationId": "getMe",
-                    "summary": "The account the token belongs to, with its appointments.",
+                    "summary": "The account the token belongs to, its appointments and calendars.",
                     "responses": {
                         "200": {
                             "description": "The account.",

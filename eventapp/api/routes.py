@@ -14,7 +14,7 @@ from ..accounts.permissions import (
     allow,
     current_account,
 )
-from ..agenda import sessions, versions
+from ..agenda import feeds, sessions, versions
 from ..agenda.warnings import SessionWarning
 from ..extensions import csrf
 from ..interchange import (
@@ -75,7 +75,10 @@ def me() -> Response:
         ({"slug": r.meeting.slug, "role": r.role.value} for r in user.meeting_roles),
         key=lambda item: (item["slug"], item["role"]),
     )
-    return jsonify(email=user.email, admin=user.is_admin, meetings=meetings)
+    calendars = [
+        {"slug": c.slug, "title": c.title, "url": c.url} for c in feeds.personal_calendars(user)
+    ]
+    return jsonify(email=user.email, admin=user.is_admin, meetings=meetings, calendars=calendars)
 
 
 @bp.get("/meetings/<slug>")

@@ -36,6 +36,8 @@ class User(UserMixin, Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The secret in the URL of the personal calendar feed: made on first use, renewed on request.
+    calendar_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     meeting_roles: Mapped[list[MeetingRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
