@@ -81,6 +81,27 @@ def agenda(slug: str) -> ResponseReturnValue:
     )
 
 
+@bp.get("/meetings/<slug>/agenda/changes")
+@allow(PUBLIC)
+def agenda_changes(slug: str) -> ResponseReturnValue:
+    meeting = meeting_or_404(slug)
+    locale = _locale()
+
+    def render() -> str:
+        shown = service.agenda_changes(meeting)
+        if shown is None:
+            abort(404)  # never published: nothing is cached
+        return render_template(
+            "public/changes.html",
+            meeting=service.summary(meeting, locale),
+            versions=shown,
+            zone=meeting.zone,
+            page="changes",
+        )
+
+    return pagecache.serve(meeting, "changes", locale, render)
+
+
 @bp.get("/meetings/<slug>/sessions/<ref>")
 @allow(PUBLIC)
 def session_page(slug: str, ref: str) -> ResponseReturnValue:

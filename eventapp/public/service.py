@@ -16,11 +16,12 @@ from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from .. import disclosure, localtime
-from ..agenda import published
+from ..agenda import published, versions
 from ..disclosure import ListedOrganisation, ListedPerson
 from ..extensions import db
 from ..lookups import find_session
 from ..models import (
+    Change,
     Meeting,
     OrganisationKind,
     Outcome,
@@ -30,6 +31,7 @@ from ..models import (
     ReportKind,
     ReportVersion,
     Session,
+    SessionKind,
 )
 from ..registration.service import registration_state
 from ..reports.service import OutcomeLine, outcome_line
@@ -276,3 +278,55 @@ def session_page(meeting: Meeting, ref: str) -> SessionPage | None:
         if (of_kind := tuple(line for line in lines if line.kind is kind))
     )
     return SessionPage(item, record.summary, groups)
+
+
+@dataclass(frozen=True)
+class PublicChange:
+    """One change of a published version to a session the public may see."""
+
+    ref: str
+    title: str
+    change: Change
+    # False where the session's page is not shown now (closed or not public since).
+    linked: bool
+
+
+@dataclass(frozen=True)
+class PublicVersion:
+    """A published version of the agenda as its public changelog shows it."""
+
+    number: int
+    published_at: datetime
+    changes: tuple[PublicChange, ...]
+    # Version 1 is summarised, not listed: how many public sessions it published.
+    first_sessions: int | None = None
+
+
+def _seen(entry: dict[str, object] | None) -> bool:
+    # As disclosure decided when the version was published, and never a closed kind.
+    return entry is not None and bool(entry["public"]) and entry["kind"] != SessionKind.CLOSED.value
+
+
+def agenda_changes(meeting: Meeting) -> list[PublicVersion] | None:
+    """Every published version, newest first, with its changes to public sessions only;
+    None while the agenda was never published."""
+    # Unpublished as the other public surfaces judge it, whatever versions are stored.
+    found = versions.published_versions(meeting) if meeting.agenda_published_at else []
+    if not found:
+        return None
+    newest = {e["ref"]: e for e in found[0].sessions}
+    shown = []
+    for version in found:
+        entries = {e["ref"]: e for e in version.sessions}
+        if version.number == 1:
+            count = sum(1 for e in version.sessions if _seen(e) and not e["cancelled"])
+            shown.append(PublicVersion(1, version.published_at, (), count))
+            continue
+        changes = tuple(
+            PublicChange(c["ref"], c.get("title", c["ref"]), Change(c["change"]), linked)
+            for c in version.changes
+            if _seen(entries.get(c["ref"]))
+            for linked in (_seen(newest.get(c["ref"])),)
+        )
+        shown.append(PublicVersion(version.number, version.published_at, changes))
+    return shown

@@ -28,6 +28,7 @@ PAGES = [
         f"/meetings/{DEMO_SLUG}/sessions/s-open",
         "1. Opening of the meeting and adoption of the agenda",
     ),
+    ("changes", f"/meetings/{DEMO_SLUG}/agenda/changes", "Changes to the agenda"),
 ]
 
 
