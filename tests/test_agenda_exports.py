@@ -288,7 +288,10 @@ def test_calendar_has_zone_stable_uids_stamps_and_places(client: FlaskClient) ->
     assert str(net["summary"]) == f"2. {MARKUP_TITLE}"
     assert [str(c) for c in net["categories"].cats] == ["Plenary"]
     assert "Chair: Mr John E. Scanlon" in str(net["description"])
-    assert str(net["description"]).startswith("Short presentations by each network")
+    # Who first, one line each, then the session's description.
+    assert str(net["description"]).endswith(
+        "\n\nShort presentations by each network: structure, membership, achievements, challenges."
+    )
 
     again = get(client, DEMO_SLUG, "agenda.ics")
     assert [str(e["uid"]) for e in vevents(again.data)] == uids

@@ -11,11 +11,11 @@ from functools import lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from .published import Agenda, Item, kind_label
-from .service import description, location
+from .service import location
 
 PRODID = "-//eventapp//Wildlife Enforcement Networks meetings//EN"
 
@@ -132,12 +132,26 @@ def _event(agenda: Agenda, item: Item) -> Event:
     event.add("dtend", item.end)
     event.add("summary", item.heading)
     event.add("location", location(agenda, item))
-    text = description(item)
+    text = event_description(item)
     if text:
         event.add("description", text)
     event.add("url", session_url(agenda, item))
     event.add("categories", [kind_label(item.kind)])
     return event
+
+
+def event_description(item: Item) -> str:
+    """'Chairs: …' and 'Speakers: …', one line each, as disclosure names them, then the
+    session's description: a calendar's reader sees who first, as on the session's page."""
+    lines = []
+    if item.chairs:
+        chairs = ", ".join(p.name for p in item.chairs)
+        lines.append(f"{ngettext('Chair', 'Chairs', len(item.chairs))}: {chairs}")
+    if item.speakers:
+        speakers = ", ".join(p.name for p in item.speakers)
+        lines.append(f"{ngettext('Speaker', 'Speakers', len(item.speakers))}: {speakers}")
+    text = (item.description or "").strip()
+    return "\n\n".join(part for part in ("\n".join(lines), text) if part)
 
 
 def session_url(agenda: Agenda, item: Item) -> str:
