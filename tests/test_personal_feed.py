@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
+from typing import Any
 from urllib.parse import urlsplit
 
 import icalendar
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from eventapp.extensions import db
@@ -168,3 +171,28 @@ def test_the_closed_session_is_in_no_public_feed(
     assert closed is not None and not closed.public
     public = client.get(f"/meetings/{DEMO_SLUG}/agenda.ics").get_data(as_text=True)
     assert "s-closed." not in public
+
+
+def test_first_requests_at_once_agree_on_one_url(
+    app: Flask, client: FlaskClient, demo_meeting: Meeting
+) -> None:
+    make_account("rapp-2@example.org")
+    headers = [bearer("rapp-2@example.org") for _ in range(4)]
+    barrier = threading.Barrier(len(headers))
+    answers: list[Any] = [None] * len(headers)
+
+    def ask(index: int) -> None:
+        own = app.test_client()
+        barrier.wait()
+        answers[index] = own.get("/api/v1/me", headers=headers[index])
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(len(headers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [200] * len(headers)
+    urls = {a.get_json()["calendars"][0]["url"] for a in answers}
+    assert len(urls) == 1
+    # The URL every request gave out is the one that works.
+    assert set(_refs(client, urlsplit(urls.pop()).path)) == RAPP_2_SESSIONS

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Meeting, Participant, User
-from . import ical, published, versions
+from ..models import AgendaVersion, Meeting, Participant, User
+from . import ical, published
 
 # 256 bits of randomness, URL-safe: 43 characters.
 KEY_BYTES = 32
@@ -91,10 +91,14 @@ def person_for_key(meeting: Meeting, key: str) -> Participant | None:
     )
 
 
-def own_session_refs(meeting: Meeting, person: Participant) -> set[str]:
-    """The sessions of the newest published version the person chairs, speaks at or reports on."""
-    version = versions.newest(meeting)
-    if version is None:
+def own_session_refs(meeting: Meeting, person: Participant, number: int) -> set[str]:
+    """The sessions of that published version the person chairs, speaks at or reports on."""
+    version = db.session.scalar(
+        sa.select(AgendaVersion).where(
+            AgendaVersion.meeting_id == meeting.id, AgendaVersion.number == number
+        )
+    )
+    if version is None:  # pragma: no cover - versions are never deleted
         return set()
     return {
         e["ref"]
@@ -105,11 +109,11 @@ def own_session_refs(meeting: Meeting, person: Participant) -> set[str]:
 
 def personal_agenda(meeting: Meeting, person: Participant) -> published.Agenda:
     """The published agenda narrowed to the person's own sessions, closed ones included."""
-    refs = own_session_refs(meeting, person)
     agenda = published.build(meeting, include_closed=True)
-    if agenda.version is None:
-        # Never published: build() gave the draft, which is nobody's calendar yet.
-        refs = set()
+    # The people of the very version built (a publication may land in between), by ref:
+    # the agenda names only those who may be named in public, and has no rapporteurs.
+    # Never published: build() gave the draft, which is nobody's calendar yet.
+    refs = set() if agenda.version is None else own_session_refs(meeting, person, agenda.version)
     days = tuple(
         dataclasses.replace(day, items=tuple(i for i in day.items if i.ref in refs))
         for day in agenda.days
