@@ -75,12 +75,17 @@ OPERATIONS = {
     "home": "GET home",
     "agenda": "GET agenda",
     "participants": "GET participants",
+    "agenda.ics": "GET agenda.ics",
+    "schedule.xml": "GET schedule.xml",
     "chair-summary": "chair's summary PDF",
     "full-report": "full report PDF",
     "export": "export",
 }
 PAGES = {"home": "/meetings/{slug}/", "agenda": "/meetings/{slug}/agenda"}
 PAGES["participants"] = "/meetings/{slug}/participants"
+# The exports calendars and schedule readers fetch, from the published version (issue 8).
+PAGES["agenda.ics"] = "/meetings/{slug}/agenda.ics"
+PAGES["schedule.xml"] = "/meetings/{slug}/schedule.xml"
 
 
 @dataclass
