@@ -211,3 +211,43 @@ def another_app(app: Flask, **config: Any) -> Iterator[Flask]:
         with other.app_context():
             db.engine.dispose()
         limiter.init_app(app)
+
+
+_LIBICAL_EVENTS = """
+import sys
+import gi
+gi.require_version("ICalGLib", "3.0")
+from gi.repository import ICalGLib
+cal = ICalGLib.Component.new_from_string(sys.stdin.read())
+errors = cal.count_errors()
+event = cal.get_first_component(ICalGLib.ComponentKind.VEVENT_COMPONENT)
+while event is not None:
+    print(event.get_uid(), event.get_sequence(), event.get_status().value_nick)
+    event = cal.get_next_component(ICalGLib.ComponentKind.VEVENT_COMPONENT)
+print("errors", errors)
+"""
+
+
+def libical_events(text: str) -> tuple[int, dict[str, tuple[int, str]]]:
+    """What libical (Debian's binding, run by the system Python) reads in an iCalendar text.
+
+    The errors it counts, and each event's session ref (its UID's first part) with its
+    SEQUENCE and STATUS.
+    """
+    import shutil
+
+    import pytest
+
+    python = shutil.which("python3", path="/usr/bin")
+    probe = [python or "python3", "-c", "import gi; gi.require_version('ICalGLib', '3.0')"]
+    if python is None or subprocess.run(probe, capture_output=True).returncode:
+        pytest.skip("libical's GObject binding (gir1.2-ical-3.0) is not installed")
+    run = subprocess.run(
+        [python, "-c", _LIBICAL_EVENTS], input=text, capture_output=True, text=True, check=True
+    )
+    *lines, errors = run.stdout.splitlines()
+    events = {}
+    for line in lines:
+        uid, sequence, status = line.split()
+        events[uid.split(".")[0]] = (int(sequence), status)
+    return int(errors.removeprefix("errors ")), events
