@@ -251,3 +251,22 @@ def libical_events(text: str) -> tuple[int, dict[str, tuple[int, str]]]:
         uid, sequence, status = line.split()
         events[uid.split(".")[0]] = (int(sequence), status)
     return int(errors.removeprefix("errors ")), events
+
+
+AGENDA_MANAGE = f"/meetings/{DEMO_SLUG}/manage/agenda"
+
+
+def session_form(client: FlaskClient, **fields: Any) -> dict[str, Any]:
+    """The organisers' add-a-session form, filled in for a side event of the demo meeting."""
+    data: dict[str, Any] = {
+        "csrf_token": csrf_token(client, AGENDA_MANAGE),
+        "ref": "s-side",
+        "title": "Side event: forensics",
+        "kind": "side_event",
+        "start": "2013-03-05T12:45",
+        "end": "2013-03-05T13:45",
+        "room": "room-b",
+        "public": "y",
+    }
+    data.update(fields)
+    return data

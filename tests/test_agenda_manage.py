@@ -7,27 +7,16 @@ import sqlalchemy as sa
 from eventapp.agenda import versions
 from eventapp.extensions import db
 from eventapp.models import Session
+from tests import helpers
 from tests.conftest import DEMO_SLUG, csrf_token, make_account, sign_in
 
-MANAGE = f"/meetings/{DEMO_SLUG}/manage/agenda"
+MANAGE = helpers.AGENDA_MANAGE
 
 
 def session_form(client, **fields):  # type: ignore[no-untyped-def]
-    data = {
-        "csrf_token": csrf_token(client, MANAGE),
-        "ref": "s-side",
-        "title": "Side event: forensics",
-        "kind": "side_event",
-        "start": "2013-03-05T12:45",
-        "end": "2013-03-05T13:45",
-        "room": "room-b",
-        "public": "y",
-        "chairs": ["p-interpol"],
-        "speakers": ["p-traffic", "p-wco"],
-        "rapporteur": "rapp-1",
-    }
-    data.update(fields)
-    return data
+    """The add-a-session form with the people a session has."""
+    people = {"chairs": ["p-interpol"], "speakers": ["p-traffic", "p-wco"], "rapporteur": "rapp-1"}
+    return helpers.session_form(client, **{**people, **fields})
 
 
 def test_organiser_sees_every_session_and_adds_one(client, demo_meeting):

@@ -22,14 +22,15 @@ from eventapp.interchange.validate import InvalidDocument, check_registration
 from eventapp.models import AuditEntry, Meeting, Participant, Record, Session
 from tests.factories import DEMO_SLUG, demo_document, load, make_account, open_meeting
 from tests.helpers import (
+    AGENDA_MANAGE,
     REGISTER,
     assert_error,
     bearer,
-    csrf_token,
     form_fields,
     normalised,
     registration_count,
     registration_form,
+    session_form,
     sign_in,
 )
 
@@ -300,22 +301,7 @@ def test_api_session_at_the_end_of_time_is_422(client, organiser):
 # -- the web forms ----------------------------------------------------------------------------
 
 
-MANAGE = f"/meetings/{DEMO_SLUG}/manage/agenda"
-
-
-def session_form(client, **fields: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    data = {
-        "csrf_token": csrf_token(client, MANAGE),
-        "ref": "s-side",
-        "title": "Side event: forensics",
-        "kind": "side_event",
-        "start": "2013-03-05T12:45",
-        "end": "2013-03-05T13:45",
-        "room": "room-b",
-        "public": "y",
-    }
-    data.update(fields)
-    return data
+MANAGE = AGENDA_MANAGE
 
 
 @pytest.fixture
