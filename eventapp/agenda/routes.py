@@ -195,3 +195,6 @@ def publish(slug: str) -> ResponseReturnValue:
             "success",
         )
     return redirect(url_for("agenda.manage", slug=slug), code=303)
+
+
+from . import room_routes  # noqa: E402,F401

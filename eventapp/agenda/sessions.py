@@ -384,6 +384,37 @@ class RoomInUse(RoomProblem):
 NAME_LENGTH = 300  # rooms.name
 
 
+@dataclass(frozen=True)
+class RoomRow:
+    """A room as the organisers' list shows it; `sessions` counts what stops its removal."""
+
+    ref: str
+    name: str
+    capacity: int | None
+    sessions: int
+
+
+def room_list(meeting: Meeting) -> list[RoomRow]:
+    """The meeting's rooms by name, each with how many sessions (cancelled ones too) use it."""
+    used = (
+        sa.select(sa.func.count(Session.id))
+        .where(Session.room_id == Room.id)
+        .correlate(Room)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Room.ref, Room.name, Room.capacity, used)
+        .where(Room.meeting_id == meeting.id)
+        .order_by(Room.name, Room.ref)
+    )
+    return [RoomRow(ref, name, capacity, count) for ref, name, capacity, count in rows]
+
+
+def find_room(meeting: Meeting, ref: str) -> RoomRow | None:
+    """One room of the meeting as room_list() shows it; None for an unknown ref."""
+    return next((row for row in room_list(meeting) if row.ref == ref), None)
+
+
 def _room(meeting: Meeting, ref: str) -> Room:
     room = db.session.scalar(
         sa.select(Room)
