@@ -77,6 +77,12 @@ OPERATIONS = {
     "participants": "GET participants",
     "agenda.ics": "GET agenda.ics",
     "schedule.xml": "GET schedule.xml",
+    "schedule.json": "GET schedule.json",
+    # The same, each call the first after a change: what a visitor waits for while organisers edit.
+    "agenda-render": "GET agenda, first render after a change",
+    "agenda.ics-render": "GET agenda.ics, first render after a change",
+    "schedule.xml-render": "GET schedule.xml, first render after a change",
+    "schedule.json-render": "GET schedule.json, first render after a change",
     "chair-summary": "chair's summary PDF",
     "full-report": "full report PDF",
     "export": "export",
@@ -86,6 +92,9 @@ PAGES["participants"] = "/meetings/{slug}/participants"
 # The exports calendars and schedule readers fetch, from the published version (issue 8).
 PAGES["agenda.ics"] = "/meetings/{slug}/agenda.ics"
 PAGES["schedule.xml"] = "/meetings/{slug}/schedule.xml"
+PAGES["schedule.json"] = "/meetings/{slug}/schedule.json"
+# Pages also timed as the first render after a change (OPERATIONS' "-render" keys).
+RENDERED = ("agenda", "agenda.ics", "schedule.xml", "schedule.json")
 
 
 @dataclass
@@ -229,31 +238,43 @@ class ScaleBench:
 
     # -- helpers --
 
-    def timed(self, call: Callable[[], T]) -> tuple[float, int, T]:
-        """Run ``call`` once: milliseconds, SQL statements sent, and what it returned."""
+    def timed(
+        self, call: Callable[[], T], prepare: Callable[[], object] | None = None
+    ) -> tuple[float, int, T]:
+        """Run ``call`` once (after ``prepare``, untimed): milliseconds, SQL statements sent,
+        and what it returned."""
+        if prepare is not None:
+            prepare()
         before = self.counter.count
         start = time.perf_counter()
         value = call()
         elapsed = ms_since(start)
         return elapsed, self.counter.count - before, value
 
-    def run_operation(self, key: str, call: Callable[[], T]) -> T:
+    def run_operation(
+        self, key: str, call: Callable[[], T], prepare: Callable[[], object] | None = None
+    ) -> T:
         """Time ``call`` ``runs`` times after one warm-up; return what the warm-up returned.
 
-        An exception in the warm-up propagates before anything is recorded.
+        ``prepare`` runs, untimed, before each call. An exception in the warm-up propagates
+        before anything is recorded.
         """
         timing = Timing(key, OPERATIONS[key])
-        timing.first_ms, timing.queries, value = self.timed(call)
+        timing.first_ms, timing.queries, value = self.timed(call, prepare)
         for _ in range(self.runs):
-            timing.samples_ms.append(self.timed(call)[0])
+            timing.samples_ms.append(self.timed(call, prepare)[0])
         self.result.timings.append(timing)
-        self.maybe_profile(key, call)
+        self.maybe_profile(key, call, prepare)
         return value
 
-    def maybe_profile(self, key: str, call: Callable[[], object]) -> None:
+    def maybe_profile(
+        self, key: str, call: Callable[[], object], prepare: Callable[[], object] | None = None
+    ) -> None:
         """With --profile KEY: one more call under cProfile, the top functions on stderr."""
         if self.profile != key:
             return
+        if prepare is not None:
+            prepare()
         profiler = cProfile.Profile()
         profiler.runcall(call)
         out = io.StringIO()
@@ -329,12 +350,25 @@ class ScaleBench:
                     self.delete_meeting()
                 self.maybe_profile(key, partial(self.import_once, flag))
 
+    def change(self) -> None:
+        """What any change the public can see does to the caches: raise the meeting's content
+        version (models/content.py), so the next request renders instead of being served."""
+        from eventapp.extensions import db
+        from eventapp.models import Meeting
+
+        with self.app.app_context():
+            db.session.execute(
+                sa.update(Meeting)
+                .where(Meeting.slug == self.slug)
+                .values(content_version=Meeting.content_version + 1)
+            )
+            db.session.commit()
+
     def pages(self) -> None:
-        """Time the public pages through the test client; each answer must be 200."""
+        """Time the public pages through the test client, from the response cache and (the
+        "-render" operations) each as the first request after a change; each must answer 200."""
         client = self.app.test_client()
         for key, pattern in PAGES.items():
-            if key not in self.only:
-                continue
             path = pattern.format(slug=self.slug)
             failures: list[str] = []
 
@@ -345,7 +379,10 @@ class ScaleBench:
                     failures.append(f"GET {path} answered {response.status}")
                 return len(body)
 
-            self.result.page_bytes[key] = self.run_operation(key, get)
+            if key in self.only:
+                self.result.page_bytes[key] = self.run_operation(key, get)
+            if key in RENDERED and f"{key}-render" in self.only:
+                self.run_operation(f"{key}-render", get, prepare=self.change)
             self.result.failures.extend(failures)
 
     def reports(self) -> None:

@@ -2,22 +2,43 @@
 
 Times are written in the meeting's zone with its VTIMEZONE, so calendars show local wall-clock
 times and place each event at the right instant on both sides of a daylight-saving change.
+
+The feed is written as text directly, every value escaped (3.3.11) and every line folded at 75
+octets (3.1), as the icalendar library writes it: a feed is made for each change of the agenda
+and building library objects for each of hundreds of events cost ten times the writing. The
+VTIMEZONE is built with the library, once per zone and span of years.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, ngettext
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
 from .published import Agenda, Item, kind_label
 from .service import location
 
 PRODID = "-//eventapp//Wildlife Enforcement Networks meetings//EN"
+
+# Zones whose times are written in UTC form (…Z) rather than with a TZID, as RFC 5545 3.2.19 asks.
+UTC_ZONES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"}
+    | {"GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0"}
+    | {"Etc/Greenwich", "Greenwich"}
+)
+# Control characters TEXT may not carry (3.3.11: any character but CONTROL, HTAB allowed);
+# line breaks are escaped before this applies.
+_NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+# 3.1: lines SHOULD NOT be longer than 75 octets; as the icalendar library does, each piece
+# holds at most 74, so a continuation line with its leading space holds at most 75.
+_FOLD_AT = 74
+_ESCAPES = b"\\^"
 
 
 def uid(agenda: Agenda, item: Item) -> str:
@@ -27,22 +48,91 @@ def uid(agenda: Agenda, item: Item) -> str:
 
 def calendar(agenda: Agenda) -> bytes:
     """The iCalendar text of the agenda's public sessions, cancelled ones as cancelled."""
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", agenda.title)
-    cal.add("x-wr-timezone", agenda.timezone)
     first = min([agenda.start_date, *(d.day for d in agenda.days)])
     last = max([agenda.end_date, *(d.day for d in agenda.days)])
-    cal.add_component(vtimezone(agenda.timezone, first.year, last.year))
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{text(PRODID)}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{text(agenda.title)}",
+        f"X-WR-TIMEZONE:{text(agenda.timezone)}",
+    ]
+    head = "".join(_fold(line) for line in lines)
+    zone = _vtimezone_text(agenda.timezone, first.year, last.year).decode()
     # Labels in English: a feed is fetched without a reader's language.
     with force_locale("en"):
+        words = Words()
         # A cancelled session stays in the feed, so that calendars holding it learn of it.
-        for item in (*agenda.items, *agenda.cancelled):
-            cal.add_component(_event(agenda, item))
-    return cal.to_ical()
+        events = "".join(_event(agenda, item, words) for item in (*agenda.items, *agenda.cancelled))
+    return f"{head}{zone}{events}END:VCALENDAR\r\n".encode()
+
+
+class Words:
+    """The feed's few translated words, each asked of the catalogue once per feed."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int], str] = {}
+
+    def _word(self, key: str, n: int, find: Callable[[], str]) -> str:
+        word = self._known.get((key, n))
+        if word is None:
+            word = self._known[(key, n)] = find()
+        return word
+
+    def chairs(self, n: int) -> str:
+        return self._word("chair", n, lambda: ngettext("Chair", "Chairs", n))
+
+    def speakers(self, n: int) -> str:
+        return self._word("speaker", n, lambda: ngettext("Speaker", "Speakers", n))
+
+    def kind(self, item: Item) -> str:
+        return self._word(item.kind, 0, lambda: kind_label(item.kind))
+
+
+def text(value: str) -> str:
+    """A TEXT value escaped (RFC 5545 3.3.11): backslash, semicolon, comma and line breaks."""
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+    return _NOT_TEXT.sub("", escaped)
+
+
+def _fold(line: str) -> str:
+    """One content line with its CRLF, folded (3.1) between characters, never inside one."""
+    if len(line) <= _FOLD_AT and (line.isascii() or len(line.encode()) <= _FOLD_AT):
+        return f"{line}\r\n"
+    data = line.encode()
+    pieces = []
+    start = 0
+    while len(data) - start > _FOLD_AT:
+        end = start + _FOLD_AT
+        while data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back to the character
+            end -= 1
+        # An escape (a backslash and what follows) stays on one line, for older readers.
+        if data[end - 1] in _ESCAPES and end - start > 1:
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces).decode() + "\r\n"
+
+
+def _local(value: datetime, utc_form: bool) -> str:
+    if utc_form:
+        return f":{value.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    key = value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else "UTC"
+    return f";TZID={key}:{value:%Y%m%dT%H%M%S}"
+
+
+def _utc(value: datetime) -> str:
+    return f"{value.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 def vtimezone(key: str, first_year: int, last_year: int) -> Timezone:
@@ -119,37 +209,47 @@ def _observance(
     return part
 
 
-def _event(agenda: Agenda, item: Item) -> Event:
-    event = Event()
-    event.add("uid", uid(agenda, item))
-    # The publication time: the same on every request until the agenda is published again.
-    event.add("dtstamp", agenda.publication)
-    # Raised by each version that changed the session: calendars replace what they hold.
-    event.add("sequence", item.sequence)
-    event.add("last-modified", item.modified or agenda.publication)
-    event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
-    event.add("dtstart", item.start)
-    event.add("dtend", item.end)
-    event.add("summary", item.heading)
-    event.add("location", location(agenda, item))
-    text = event_description(item)
-    if text:
-        event.add("description", text)
-    event.add("url", session_url(agenda, item))
-    event.add("categories", [kind_label(item.kind)])
-    return event
+def _event(agenda: Agenda, item: Item, words: Words) -> str:
+    # Properties in the order the icalendar library wrote them, so feeds read as before.
+    utc_form = agenda.timezone in UTC_ZONES
+    # DTSTAMP is the publication time: the same on every request until the next publication.
+    stamp = _utc(agenda.publication)
+    lines = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{text(item.heading)}",
+        f"DTSTART{_local(item.start, utc_form)}",
+        f"DTEND{_local(item.end, utc_form)}",
+        f"DTSTAMP:{stamp}",
+        f"UID:{text(uid(agenda, item))}",
+        # Raised by each version that changed the session: calendars replace what they hold.
+        f"SEQUENCE:{item.sequence}",
+        f"CATEGORIES:{text(words.kind(item))}",
+    ]
+    description = event_description(item, words)
+    if description:
+        lines.append(f"DESCRIPTION:{text(description)}")
+    modified = _utc(item.modified) if item.modified else stamp
+    lines += [
+        f"LAST-MODIFIED:{modified}",
+        f"LOCATION:{text(location(agenda, item))}",
+        f"STATUS:{'CANCELLED' if item.cancelled else 'CONFIRMED'}",
+        f"URL:{session_url(agenda, item)}",
+        "END:VEVENT",
+    ]
+    return "".join(_fold(line) for line in lines)
 
 
-def event_description(item: Item) -> str:
+def event_description(item: Item, words: Words | None = None) -> str:
     """'Chairs: …' and 'Speakers: …', one line each, as disclosure names them, then the
     session's description: a calendar's reader sees who first, as on the session's page."""
+    words = words or Words()
     lines = []
     if item.chairs:
         chairs = ", ".join(p.name for p in item.chairs)
-        lines.append(f"{ngettext('Chair', 'Chairs', len(item.chairs))}: {chairs}")
+        lines.append(f"{words.chairs(len(item.chairs))}: {chairs}")
     if item.speakers:
         speakers = ", ".join(p.name for p in item.speakers)
-        lines.append(f"{ngettext('Speaker', 'Speakers', len(item.speakers))}: {speakers}")
+        lines.append(f"{words.speakers(len(item.speakers))}: {speakers}")
     text = (item.description or "").strip()
     return "\n\n".join(part for part in ("\n".join(lines), text) if part)
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import defer, joinedload
 
 from .. import disclosure, localtime
 from ..extensions import db
@@ -255,18 +255,27 @@ def public_days(meeting: Meeting) -> tuple[Day, ...]:
     return build(meeting).session_days
 
 
-def build(meeting: Meeting, *, include_closed: bool = False, draft: bool = False) -> Agenda:
+def build(
+    meeting: Meeting,
+    *,
+    include_closed: bool = False,
+    draft: bool = False,
+    version: AgendaVersion | None = None,
+) -> Agenda:
     """The meeting's agenda: public sessions by day, or every session with include_closed.
 
-    The newest published version, in three statements (the version, the meeting's rooms, the
-    people it names); the draft (or a meeting never published) in one.
+    The newest published version, or the `version` given (one of the meeting's), in three
+    statements (the version, the meeting's rooms, the people it names); the draft (or a
+    meeting never published) in one.
     """
-    version = None if draft else _newest_version(meeting)
-    if version is None:
+    if version is not None and version.meeting_id != meeting.id:
+        raise ValueError(f"version {version.number} is not one of {meeting.slug}'s")
+    shown_version = None if draft else version or _newest_version(meeting)
+    if shown_version is None:
         items = _draft_items(meeting, include_closed)
     else:
-        items = _version_items(meeting, version, include_closed)
-    published_at = meeting.agenda_published_at
+        items = _version_items(meeting, shown_version, include_closed)
+    published_at = version.published_at if version is not None else meeting.agenda_published_at
     tz = meeting.zone
     shown = [i for i in items if not i.cancelled]
     return Agenda(
@@ -277,14 +286,16 @@ def build(meeting: Meeting, *, include_closed: bool = False, draft: bool = False
         base_url=str(current_app.config["BASE_URL"]).rstrip("/"),
         days=_days(meeting.start_date, meeting.end_date, shown, tz),
         cancelled=tuple(i for i in items if i.cancelled),
-        version=version.number if version else None,
+        version=shown_version.number if shown_version else None,
     )
 
 
 def _newest_version(meeting: Meeting) -> AgendaVersion | None:
+    # Its changes are the changelog's, not the agenda's: left unread.
     return db.session.scalar(
         sa.select(AgendaVersion)
         .where(AgendaVersion.meeting_id == meeting.id)
+        .options(defer(AgendaVersion.changes))
         .order_by(AgendaVersion.number.desc())
         .limit(1)
     )
@@ -328,21 +339,25 @@ def _version_items(meeting: Meeting, version: AgendaVersion, include_closed: boo
         )
     }
     refs = sorted({ref for e in entries for ref in (*e["chairs"], *e["speakers"])})
-    people: dict[str, Participant] = {}
+    # Only those who may be named, as disclosure's condition selects them; as plain rows,
+    # each named once however many sessions it is in. Someone who has left the meeting since,
+    # or may no longer be named, is not named.
+    people: dict[str, Person] = {}
     if refs:
         people = {
-            p.ref: p
-            for p in db.session.scalars(
-                sa.select(Participant)
-                .where(Participant.meeting_id == meeting.id, Participant.ref.in_(refs))
-                .options(load_only(*disclosure.NAME_COLUMNS))
+            row.ref: Person(row.honorific, row.given_name, row.family_name, row.ref)
+            for row in db.session.execute(
+                sa.select(*disclosure.NAME_COLUMNS).where(
+                    Participant.meeting_id == meeting.id,
+                    Participant.ref.in_(refs),
+                    disclosure.named_participants(),
+                )
             )
         }
     tz = meeting.zone
 
     def named(refs: list[str]) -> tuple[Person, ...]:
-        # Someone who has left the meeting since is no longer named.
-        return _people([people[ref] for ref in refs if ref in people])
+        return tuple(people[ref] for ref in refs if ref in people)
 
     return [
         Item(
