@@ -290,6 +290,15 @@ def build(
     )
 
 
+def find_version(meeting: Meeting, number: int) -> AgendaVersion | None:
+    """The meeting's published version with that number, to build() it; None if there is none."""
+    return db.session.scalar(
+        sa.select(AgendaVersion).where(
+            AgendaVersion.meeting_id == meeting.id, AgendaVersion.number == number
+        )
+    )
+
+
 def _newest_version(meeting: Meeting) -> AgendaVersion | None:
     # Its changes are the changelog's, not the agenda's: left unread.
     return db.session.scalar(

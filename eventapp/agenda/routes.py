@@ -198,3 +198,4 @@ def publish(slug: str) -> ResponseReturnValue:
 
 
 from . import room_routes  # noqa: E402,F401
+from . import version_routes  # noqa: E402,F401
