@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import re
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -174,6 +175,54 @@ def delivered_to(app: Flask, address: str) -> list[EmailMessage]:
         if message["To"] == address:
             found.append(cast(EmailMessage, message))
     return found
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connections are refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Received:
+    """What a loopback SMTP server (aiosmtpd) was given: sender, recipients, options, bytes."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[tuple[str, list[str], list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.envelopes.append(
+            (
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                list(envelope.mail_options),
+                envelope.original_content,
+            )
+        )
+        return "250 OK"
+
+    def messages(self) -> list[EmailMessage]:
+        """Each message as its recipient's mail program reads it."""
+        return [
+            cast(EmailMessage, email.message_from_bytes(raw, policy=policy.default))
+            for *_, raw in self.envelopes
+        ]
+
+
+@contextmanager
+def smtp_server(*, utf8: bool = True) -> Iterator[tuple[int, Received]]:
+    """A real SMTP server on loopback for the duration: its port and what it received."""
+    from aiosmtpd.controller import Controller
+
+    received = Received()
+    controller = Controller(
+        received, hostname="127.0.0.1", port=closed_port(), enable_SMTPUTF8=utf8
+    )
+    controller.start()
+    try:
+        yield controller.port, received
+    finally:
+        controller.stop()
 
 
 def reset_link(app: Flask, address: str) -> str:

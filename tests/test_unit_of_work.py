@@ -11,7 +11,6 @@ import email
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -44,8 +43,10 @@ from tests.helpers import (
     REGISTER,
     REGISTRATIONS,
     SESSIONS,
+    Received,
     another_app,
     bearer,
+    closed_port,
     csrf_token,
     eml_files,
     organiser_headers,
@@ -54,14 +55,7 @@ from tests.helpers import (
     registration_form,
     sign_in,
 )
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on: connections are refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
+from tests.helpers import smtp_server as loopback_smtp
 
 # -- the outbox ------------------------------------------------------------------------------
 
@@ -138,36 +132,10 @@ def test_a_subject_or_address_with_line_breaks_is_folded_not_refused(app):
 # -- internationalised addresses, against a real SMTP server ---------------------------------
 
 
-class Received:
-    def __init__(self) -> None:
-        self.envelopes: list[tuple[str, list[str], list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.envelopes.append(
-            (
-                envelope.mail_from,
-                list(envelope.rcpt_tos),
-                list(envelope.mail_options),
-                envelope.original_content,
-            )
-        )
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp_server(request) -> Iterator[tuple[int, Received]]:  # type: ignore[no-untyped-def]
-    from aiosmtpd.controller import Controller
-
-    received = Received()
-    utf8 = getattr(request, "param", True)
-    controller = Controller(
-        received, hostname="127.0.0.1", port=closed_port(), enable_SMTPUTF8=utf8
-    )
-    controller.start()
-    try:
-        yield controller.port, received
-    finally:
-        controller.stop()
+    with loopback_smtp(utf8=getattr(request, "param", True)) as server:
+        yield server
 
 
 def _deliver_to(app, monkeypatch, port: int, to: str) -> mail.Delivery:  # type: ignore[no-untyped-def]

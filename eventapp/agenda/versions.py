@@ -24,6 +24,7 @@ from ..extensions import db
 from ..locking import lock_meeting
 from ..models import AgendaVersion, Change, Meeting, Participant, Session, SessionPerson
 from ..models.types import utcnow
+from .notify import tell_people as notify_people
 
 # Which fields of an entry make which change; any of them raises the session's sequence.
 _MOVED = ("start_local", "end_local", "start_utc", "end_utc", "room")
@@ -64,10 +65,19 @@ def published_versions(meeting: Meeting) -> list[AgendaVersion]:
     )
 
 
-def publish(meeting: Meeting, *, by: str | None = None, always: bool = False) -> AgendaVersion:
+def publish(
+    meeting: Meeting,
+    *,
+    by: str | None = None,
+    always: bool = False,
+    notify: bool | None = None,
+) -> AgendaVersion:
     """Publish the draft as the next version; NothingToPublish when it changes nothing.
 
     `always` publishes even an unchanged draft: an import is a publication of what it read.
+    `notify` (by default unless `always`) mails each approved participant whose own sessions
+    the version changed; the messages leave only if the publication is committed. An import
+    tells nobody: it loads a meeting, nobody changed it.
     """
     # Under the meeting's lock two publications cannot both claim the next number, and no
     # session can change between reading the draft and writing the version.
@@ -94,6 +104,8 @@ def publish(meeting: Meeting, *, by: str | None = None, always: bool = False) ->
         target=f"version {version.number}",
         details={"changes": len(changes)},
     )
+    if notify if notify is not None else not always:
+        notify_people(meeting, previous.sessions if previous else [], version)
     return version
 
 
