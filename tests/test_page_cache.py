@@ -161,3 +161,127 @@ def test_a_change_the_public_sees_changes_the_etag_of_the_page_that_shows_it(cli
     assert "as amended" in client.get(AGENDA).get_data(as_text=True)
     # The participants page shows no session: it renders the same and keeps its ETag.
     assert after[PARTICIPANTS] == before[PARTICIPANTS]
+
+
+# -- the agenda reaches the public through its published versions only ---------------------------
+
+API = f"/api/v1/meetings/{DEMO_SLUG}"
+SESSION_PAGE = f"/meetings/{DEMO_SLUG}/sessions/s-open"
+
+
+def pages_and_renders(client) -> tuple[dict[str, str], int]:  # type: ignore[no-untyped-def]
+    found = etags(client)
+    found[SESSION_PAGE] = client.get(SESSION_PAGE).headers["ETag"]
+    return found, pages.renders
+
+
+def test_draft_edits_leave_every_public_page_and_its_etag_alone(client, demo_meeting):
+    from tests.factories import new_session
+    from tests.helpers import organiser_headers
+
+    headers = organiser_headers(demo_meeting)
+    before, renders = pages_and_renders(client)
+    start = version()
+    edits = [
+        client.patch(
+            f"{API}/sessions/s-open", json={"title": "Opening, as amended"}, headers=headers
+        ),
+        client.patch(
+            f"{API}/sessions/s-iccwc",
+            json={"room": "room-b", "start": "2013-03-05T15:30", "end": "2013-03-05T16:30"},
+            headers=headers,
+        ),
+        client.patch(f"{API}/sessions/s-non", json={"speakers": ["p-wco"]}, headers=headers),
+        client.post(f"{API}/sessions", json=new_session(), headers=headers),
+        client.delete(f"{API}/sessions/s-close", headers=headers),
+    ]
+    assert [e.status_code for e in edits] == [200, 200, 200, 201, 204]
+    assert version() == start
+    assert pages_and_renders(client) == (before, renders)  # nothing rendered again
+
+
+def test_rooms_count_where_the_published_agenda_names_them(client, demo_meeting):
+    from eventapp.agenda import sessions
+
+    start = version()
+    # A new room, and a capacity, are nowhere on the public pages.
+    sessions.add_room(demo_meeting, "Room C", 20)
+    sessions.set_room_capacity(demo_meeting, "plenary", 250)
+    db.session.commit()
+    assert version() == start
+    sessions.remove_room(demo_meeting, "room-c")
+    db.session.commit()
+    assert version() == start
+    # The published sessions in Room B show its name: a new one is seen at once.
+    before = client.get(AGENDA).headers["ETag"]
+    sessions.rename_room(demo_meeting, "plenary", "Main hall")
+    db.session.commit()
+    assert version() > start
+    page = client.get(AGENDA)
+    assert page.headers["ETag"] != before and "Main hall" in page.get_data(as_text=True)
+
+
+def test_publishing_changes_the_public_agendas_etag(client, demo_meeting):
+    from tests.helpers import organiser_headers
+
+    headers = organiser_headers(demo_meeting)
+    change = {"title": "Opening, as amended"}
+    assert client.patch(f"{API}/sessions/s-open", json=change, headers=headers).status_code == 200
+    before, start = etags(client), version()
+    assert client.post(f"{API}/agenda/publish", headers=headers).status_code == 201
+    assert version() > start
+    after = etags(client)
+    assert after[AGENDA] != before[AGENDA]
+    assert "Opening, as amended" in client.get(AGENDA).get_data(as_text=True)
+
+
+def _opening_outcome() -> Outcome:
+    from eventapp.models import Record, Session
+
+    return db.session.scalars(
+        sa.select(Outcome)
+        .join(Record, Record.id == Outcome.record_id)
+        .join(Session, Session.id == Record.session_id)
+        .where(Session.ref == "s-open")
+    ).first()
+
+
+def test_an_approved_outcome_of_a_public_session_changes_its_page(client, demo_meeting):
+    before = client.get(SESSION_PAGE).headers["ETag"]
+    start = version()
+    _opening_outcome().text = "The agenda was adopted as amended."
+    db.session.commit()
+    assert version() > start
+    page = client.get(SESSION_PAGE)
+    assert page.headers["ETag"] != before
+    assert "The agenda was adopted as amended." in page.get_data(as_text=True)
+
+
+def test_an_outcome_counts_while_the_published_session_is_public_whatever_the_draft_says(
+    client, demo_meeting
+):
+    from tests.helpers import organiser_headers
+
+    headers = organiser_headers(demo_meeting)
+    # Closed in the draft only: the public still reads the session's page, outcomes and all.
+    change = {"public": False}
+    assert client.patch(f"{API}/sessions/s-open", json=change, headers=headers).status_code == 200
+    start = version()
+    _opening_outcome().text = "The agenda was adopted as amended."
+    db.session.commit()
+    assert version() > start
+    assert "adopted as amended" in client.get(SESSION_PAGE).get_data(as_text=True)
+
+
+def test_a_meeting_published_without_versions_counts_its_rows_as_before(client, demo_meeting):
+    from eventapp.models import AgendaVersion, Session
+
+    # As a meeting published before versions were kept: the public pages read the rows.
+    db.session.execute(sa.delete(AgendaVersion))
+    db.session.commit()
+    start = version()
+    opening = db.session.scalar(sa.select(Session).where(Session.ref == "s-open"))
+    opening.title = "Opening, as amended"
+    db.session.commit()
+    assert version() > start
+    assert "Opening, as amended" in client.get(AGENDA).get_data(as_text=True)
