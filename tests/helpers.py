@@ -83,7 +83,7 @@ def form_fields(html: str) -> dict[str, str]:
         # As a browser does: the selected option, else the first one.
         fields[name] = chosen.group(1) if chosen else (first.group(1) if first else "")
     for name, text in re.findall(
-        r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', html, re.S
+        r'<textarea[^>]*name="([^"]+)"[^>]*>\r?\n?(.*?)</textarea>', html, re.S
     ):
         fields[name] = text
     checked = re.findall(r'<input[^>]*checked[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)

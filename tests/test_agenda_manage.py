@@ -31,6 +31,9 @@ def test_organiser_sees_every_session_and_adds_one(client, demo_meeting):
     assert added.room.ref == "room-b"
     assert [p.ref for p in added.speakers] == ["p-traffic", "p-wco"]
     assert added.rapporteur.ref == "rapp-1"
+    # The agenda says so, by the session's title, and lists it.
+    page = client.get(MANAGE).get_data(as_text=True)
+    assert "“Side event: forensics” is in the draft agenda." in page
     # In the draft until the agenda is published.
     public = f"/meetings/{DEMO_SLUG}/agenda"
     assert "Side event: forensics" not in client.get(public).get_data(as_text=True)

@@ -585,14 +585,20 @@ class DraftRow:
     end_local: datetime
     room: str | None
     rapporteur: str | None
+    chairs: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()
 
 
 def draft_agenda(meeting: Meeting) -> list[DraftRow]:
-    """Every live (not cancelled) session, in time order, rooms and rapporteurs loaded."""
+    """Every live (not cancelled) session, in time order, with its room and people."""
     sessions = db.session.scalars(
         sa.select(Session)
         .where(Session.meeting_id == meeting.id, Session.cancelled_at.is_(None))
-        .options(selectinload(Session.room), selectinload(Session.rapporteur))
+        .options(
+            selectinload(Session.room),
+            selectinload(Session.rapporteur),
+            selectinload(Session.people).selectinload(SessionPerson.participant),
+        )
         .order_by(Session.start_local, Session.id)
     )
     return [
@@ -608,6 +614,8 @@ def draft_agenda(meeting: Meeting) -> list[DraftRow]:
             rapporteur=(
                 f"{s.rapporteur.given_name} {s.rapporteur.family_name}" if s.rapporteur else None
             ),
+            chairs=tuple(p.full_name for p in s.chairs),
+            speakers=tuple(p.full_name for p in s.speakers),
         )
         for s in sessions
     ]
