@@ -5,6 +5,7 @@ Usage, from the repository root::
 
     .venv/bin/python bench/serve_compare.py [--n 50] [--warmup 3] [--workers 2]
                                             [--database URL] [--json FILE]
+                                            [--indico http://127.0.0.1:8000] [--event 1]
 
 The meeting is the one ``/work/shared/peers/indico/populate.py`` gives Indico: 3 days from
 2026-12-07 (Europe/Zurich), 30 talks of 30 minutes (10 a day) every 45 minutes from 09:00 in
@@ -17,9 +18,15 @@ and served by ``gunicorn -w 2 -b 127.0.0.1:PORT wsgi:app``.
 The timing follows the peer's ``measure.py``: for each URL some untimed warm-up GETs, then
 ``--n`` sequential GETs, each on a new TCP connection, timed from connect to the last body byte;
 median and p90 in milliseconds. Only 127.0.0.1 is ever contacted. Pages that answer 404 (not
-built yet: ``agenda.ics``, ``agenda.pdf``) are skipped with a note. The figures are printed next
-to Indico's from ``results-2026-11-28.md`` (measured on this machine; Indico is NOT started here).
-gunicorn is always stopped at the end, on errors and on Ctrl-C too.
+built yet) are skipped with a note. The agenda page and the exports are measured twice: as most
+visitors get them (from the response cache), and each GET as the first after a change (the
+meeting's content version raised, untimed, through the database before it, as every change the
+public can see raises it), which is what a visitor waits for while organisers edit.
+
+With ``--indico URL`` (an Indico started on loopback by ``/work/shared/peers/indico/setup.sh``)
+Indico's endpoints are measured in the same run the same way; without it, the figures are
+Indico's from ``results-2026-11-28.md``. Indico is NOT started here. gunicorn is always stopped
+at the end, on errors and on Ctrl-C too.
 """
 
 from __future__ import annotations
@@ -33,11 +40,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -106,7 +114,23 @@ PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("agenda", "agenda", f"/meetings/{SLUG}/agenda", False),
     ("participants", "participants", f"/meetings/{SLUG}/participants", False),
     ("ics", "agenda.ics", f"/meetings/{SLUG}/agenda.ics", True),
+    ("xml", "schedule.xml", f"/meetings/{SLUG}/schedule.xml", True),
+    ("json", "schedule.json", f"/meetings/{SLUG}/schedule.json", True),
     ("pdf", "agenda.pdf", f"/meetings/{SLUG}/agenda.pdf", True),
+)
+# Also measured as the first GET after a change ("<key>-render").
+RENDERED = ("agenda", "ics", "xml", "json")
+
+# Indico's endpoints measured live with --indico: (key, label, path with {event}). The ones
+# compared with ours: its timetable page (our agenda page), its event calendar with the
+# contributions (agenda.ics) and its timetable export, uncached (nc=yes: the nearest thing it
+# has to schedule.json/xml); and the cached export, as the figure from its cache.
+INDICO_LIVE: tuple[tuple[str, str, str], ...] = (
+    ("agenda", "timetable page", "/event/{event}/timetable/"),
+    ("ics", "event ics +contribs", "/event/{event}/event.ics?detail=contributions"),
+    ("json", "export API timetable JSON, uncached", "/export/timetable/{event}.json?nc=yes"),
+    ("json-cached", "export API timetable JSON, cached", "/export/timetable/{event}.json"),
+    ("home", "event main page", "/event/{event}/"),
 )
 
 
@@ -195,7 +219,7 @@ def peer_meeting() -> Json:
 
 
 def get(port: int, path: str) -> tuple[int, int, str, float]:
-    """One GET on a new connection: status, body bytes, content type, seconds."""
+    """One GET to 127.0.0.1 on a new connection: status, body bytes, content type, seconds."""
     start = time.perf_counter()
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
@@ -225,14 +249,29 @@ class PageResult:
     skipped: str | None = None
 
 
-def measure(port: int, key: str, label: str, path: str, n: int, warmup: int) -> PageResult:
-    """``warmup`` untimed GETs, then ``n`` timed ones; statistics as measure.py computes them."""
+def measure(
+    port: int,
+    key: str,
+    label: str,
+    path: str,
+    n: int,
+    warmup: int,
+    before: Callable[[], object] | None = None,
+) -> PageResult:
+    """``warmup`` untimed GETs, then ``n`` timed ones; statistics as measure.py computes them.
+
+    ``before`` runs, untimed, before each GET (warm-ups included).
+    """
     for _ in range(warmup):
+        if before is not None:
+            before()
         get(port, path)
     times: list[float] = []
     statuses: set[int] = set()
     size, ctype = 0, ""
     for _ in range(n):
+        if before is not None:
+            before()
         status, size, ctype, elapsed = get(port, path)
         statuses.add(status)
         times.append(elapsed * 1000)
@@ -253,14 +292,51 @@ def measure(port: int, key: str, label: str, path: str, n: int, warmup: int) -> 
     )
 
 
+class Change:
+    """What every change the public can see does to the response cache: the meeting's content
+    version raised (models/content.py), here straight through the database, untimed."""
+
+    def __init__(self, url: str):
+        self.engine = sa.create_engine(url)
+        meetings = sa.table("meetings", sa.column("slug"), sa.column("content_version"))
+        self.statement = (
+            sa.update(meetings)
+            .where(meetings.c.slug == SLUG)
+            .values(content_version=meetings.c.content_version + 1)
+        )
+
+    def __call__(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(self.statement)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def measure_indico(args: argparse.Namespace) -> list[PageResult]:
+    """Indico's endpoints, live, as ours are measured; only on 127.0.0.1."""
+    parts = urlsplit(args.indico)
+    if parts.hostname != HOST or parts.port is None:
+        raise SystemExit(f"--indico must be http://{HOST}:PORT, not {args.indico}")
+    results = []
+    for key, label, pattern in INDICO_LIVE:
+        path = pattern.format(event=args.event)
+        print(f"measuring Indico {path}", file=sys.stderr, flush=True)
+        result = measure(parts.port, key, label, path, args.n, args.warmup)
+        if result.status != [200]:
+            raise SystemExit(f"Indico: GET {path} answered {result.status}")
+        results.append(result)
+    return results
+
+
 # -- the server ------------------------------------------------------------------------------
 
 
 # -- output ----------------------------------------------------------------------------------
 
 
-def markdown(results: list[PageResult], meta: Json) -> str:
-    """Our figures, then the comparison with Indico's."""
+def markdown(results: list[PageResult], meta: Json, indico: list[PageResult]) -> str:
+    """Our figures, then the comparison with Indico's (live with --indico, else the file's)."""
     lines = [
         f"## eventapp under gunicorn ({meta['workers']} workers), {meta['date']}",
         "",
@@ -268,12 +344,13 @@ def markdown(results: list[PageResult], meta: Json) -> str:
         f"{meta['machine']['python']}; database {meta['database']}; the Indico peer's meeting "
         f"(30 talks, 100 participants); {meta['n']} sequential GETs after {meta['warmup']} "
         f"warm-ups, new TCP connection each; ms. Load average {meta['load'][0]:.1f} before, "
-        f"{meta['load'][1]:.1f} after (the measurement itself adds about 1).",
+        f'{meta["load"][1]:.1f} after (the measurement itself adds about 1). "first render": '
+        "each GET the first after a change.",
         "",
         "| page | path | status | bytes | median | p90 | min | max | mean |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
+    for r in [*results, *indico]:
         if r.skipped:
             lines.append(f"| {r.label} | `{r.path}` | {r.skipped} | | | | | | |")
             continue
@@ -282,24 +359,40 @@ def markdown(results: list[PageResult], meta: Json) -> str:
             f"| {r.label} | `{r.path}` | {status} | {r.bytes:,} | {r.median_ms:.1f} | "
             f"{r.p90_ms:.1f} | {r.min_ms:.1f} | {r.max_ms:.1f} | {r.mean_ms:.1f} |"
         )
+    ours = {r.key: r for r in results if not r.skipped}
+    if indico:
+        peers = {r.key: (r.label, r.median_ms, "") for r in indico}
+        source = "measured in the same run"
+    else:
+        peers = {
+            k: (v.label, v.median_ms, f" ({min(v.medians_ms):.0f}–{max(v.medians_ms):.0f})")
+            for k, v in INDICO.items()
+        }
+        source = "results-2026-11-28.md: median of its 4 runs' medians, and their range"
     lines += [
         "",
-        "Next to Indico 3.2.9 on the same meeting and machine (results-2026-11-28.md: median of "
-        "its 4 runs' medians, and their range):",
+        f"Next to Indico 3.2.9 on the same meeting and machine ({source}); Indico renders these "
+        "on every request:",
         "",
-        "| eventapp page | median (p90) | Indico endpoint | Indico median (range) | speed-up |",
-        "|---|---:|---|---:|---:|",
+        "| eventapp page | cached | first render | Indico endpoint | Indico | Indico / cached | "
+        "Indico / first render |",
+        "|---|---:|---:|---|---:|---:|---:|",
     ]
-    for r in results:
-        ours = "skipped" if r.skipped else f"{r.median_ms:.1f} ({r.p90_ms:.0f})"
-        peer = INDICO.get(r.key)
-        if peer is None:
-            lines.append(f"| {r.label} | {ours} | not measured there | — | — |")
+    for key, label, _, _ in PAGES:
+        if key not in ours:
             continue
-        spread = f"{min(peer.medians_ms):.0f}–{max(peer.medians_ms):.0f}"
-        factor = "—" if r.skipped else f"{peer.median_ms / r.median_ms:.1f}×"
+        cached = ours[key].median_ms
+        render = ours.get(f"{key}-render")
+        first = f"{render.median_ms:.1f}" if render else "—"
+        peer = peers.get(key)
+        if peer is None:
+            lines.append(f"| {label} | {cached:.1f} | {first} | not measured there | — | — | — |")
+            continue
+        name, theirs, spread = peer
+        ratio_render = f"{theirs / render.median_ms:.0f}×" if render else "—"
         lines.append(
-            f"| {r.label} | {ours} | {peer.label} | {peer.median_ms:.0f} ({spread}) | {factor} |"
+            f"| {label} | {cached:.1f} | {first} | {name} | {theirs:.0f}{spread} | "
+            f"{theirs / cached:.0f}× | {ratio_render} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -321,6 +414,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "a PostgreSQL database is WIPED first: name a scratch one",
     )
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--indico",
+        help="also measure a running Indico at this loopback URL, e.g. http://127.0.0.1:8000 "
+        "(started by /work/shared/peers/indico/setup.sh)",
+    )
+    parser.add_argument("--event", type=int, default=1, help="Indico's event id (1)")
     args = parser.parse_args(argv)
     if args.n < 1 or args.warmup < 0 or args.workers < 1:
         parser.error("--n and --workers must be at least 1, --warmup at least 0")
@@ -353,6 +452,7 @@ def serve_and_measure(args: argparse.Namespace, work: Path) -> tuple[list[PageRe
     flask(["meeting", "import", str(source)], env)
 
     results: list[PageResult] = []
+    change = Change(url)
     with serving(env, work / "gunicorn.log", workers=args.workers, port=args.port) as port:
         for key, label, path, optional in PAGES:
             status = get(port, path)[0]
@@ -361,11 +461,16 @@ def serve_and_measure(args: argparse.Namespace, work: Path) -> tuple[list[PageRe
                     results.append(PageResult(key, label, path, [status], skipped="404: not built"))
                     continue
                 raise SystemExit(f"GET {path} answered {status}")
-            print(f"measuring {path}", file=sys.stderr, flush=True)
-            result = measure(port, key, label, path, args.n, args.warmup)
-            if result.status != [200]:
-                raise SystemExit(f"GET {path} answered {result.status} while measured")
-            results.append(result)
+            runs: list[tuple[str, str, Callable[[], object] | None]] = [(key, label, None)]
+            if key in RENDERED:
+                runs.append((f"{key}-render", f"{label}, first render after a change", change))
+            for run_key, run_label, before in runs:
+                print(f"measuring {path} ({run_label})", file=sys.stderr, flush=True)
+                result = measure(port, run_key, run_label, path, args.n, args.warmup, before)
+                if result.status != [200]:
+                    raise SystemExit(f"GET {path} answered {result.status} while measured")
+                results.append(result)
+    change.close()
     label = database_label(url) if args.database else "a fresh SQLite file"
     return results, label
 
@@ -383,6 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="eventapp-serve-") as tmp:
             results, database = serve_and_measure(args, Path(tmp))
+        indico = measure_indico(args) if args.indico else []
     except KeyboardInterrupt:
         print("interrupted; gunicorn stopped", file=sys.stderr)
         return 130
@@ -397,9 +503,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": (load_start, os.getloadavg()[0]),
         "indico": {k: asdict(v) | {"reference_ms": v.median_ms} for k, v in INDICO.items()},
     }
-    print(markdown(results, meta))
+    print(markdown(results, meta, indico))
     if args.json:
-        payload = {**meta, "results": [asdict(r) for r in results]}
+        payload = {
+            **meta,
+            "results": [asdict(r) for r in results],
+            "indico_live": [asdict(r) for r in indico],
+        }
         Path(args.json).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return 0
 

@@ -38,6 +38,9 @@ _NOT_SLUG = re.compile(r"[^a-z0-9_-]")
 _CLEAN_SLUG = re.compile(r"[a-z0-9_-]{3,}[a-z0-9]")
 # Characters XML 1.0 cannot carry at all; they are dropped from text, everything else escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What text and attribute values may hold that is written otherwise (escaped or dropped).
+_TEXT_ESCAPED = re.compile(f"[&<>]|{_NOT_XML.pattern}")
+_ATTRIBUTE_ESCAPED = re.compile(f'[&<>"\\r\\n\\t]|{_NOT_XML.pattern}')
 _MAX_ID = 2**31 - 1
 
 
@@ -355,11 +358,15 @@ def _attributes(**values: str) -> str:
 
 
 def _cdata(value: str) -> str:
+    if not _TEXT_ESCAPED.search(value):  # most values: nothing to drop or escape
+        return value
     return _clean(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _attribute(value: str) -> str:
     # As ElementTree escapes an attribute: markup, quotes and the white space a parser folds.
+    if not _ATTRIBUTE_ESCAPED.search(value):
+        return value
     return (
         _cdata(value)
         .replace('"', "&quot;")
