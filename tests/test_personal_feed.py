@@ -171,3 +171,34 @@ def test_first_requests_at_once_agree_on_one_url(
     assert len(urls) == 1
     # The URL every request gave out is the one that works.
     assert set(_refs(client, urlsplit(urls.pop()).path)) == RAPP_2_SESSIONS
+
+
+def test_a_closed_session_has_no_url_the_public_ones_their_page(
+    client: FlaskClient, demo_meeting: Meeting
+) -> None:
+    make_account("rapp-2@example.org")
+    path = _feed_path(client, "rapp-2@example.org")
+    cal = icalendar.Calendar.from_ical(client.get(path).data)
+    urls = {str(e["uid"]).split(".")[0]: e.get("url") for e in cal.walk("VEVENT")}
+    assert set(urls) == RAPP_2_SESSIONS
+    # Its public page is 404, to its own people too: no link that cannot be opened.
+    assert urls.pop("s-closed") is None
+    for ref, url in urls.items():
+        assert str(url).endswith(f"/meetings/{DEMO_SLUG}/sessions/{ref}")
+        assert client.get(urlsplit(str(url)).path).status_code == 200
+
+
+def test_a_cancelled_closed_session_stays_without_a_url(
+    client: FlaskClient, demo_meeting: Meeting
+) -> None:
+    headers = organiser(demo_meeting)
+    assert client.delete(f"{API}/sessions/s-closed", headers=headers).status_code == 204
+    assert client.post(f"{API}/agenda/publish", headers=headers).status_code == 201
+    make_account("rapp-2@example.org")
+    text = client.get(_feed_path(client, "rapp-2@example.org")).get_data(as_text=True)
+    errors, events = libical_events(text)
+    assert errors == 0 and events["s-closed"][1] == "cancelled"
+    cal = icalendar.Calendar.from_ical(text)
+    [closed] = [e for e in cal.walk("VEVENT") if str(e["uid"]).startswith("s-closed.")]
+    assert closed.get("url") is None
+    assert "/sessions/s-closed" not in text.replace("\r\n ", "")
