@@ -380,7 +380,8 @@ def test_cancel_asks_first_then_cancels(organiser):
     html = organiser.get(MANAGE).get_data(as_text=True)
     assert "is cancelled in the draft agenda" in html
     assert 'id="s-net"' not in html
-    for path in (page_of("s-net"), f"{page_of('s-net')}/cancel", page_of("s-nothing")):
+    unknown = (page_of("s-nothing"), page_of("s" * 300), f"{page_of('s-nothing')}/cancel")
+    for path in (page_of("s-net"), f"{page_of('s-net')}/cancel", *unknown):
         assert organiser.get(path).status_code == 404
 
 
