@@ -57,7 +57,10 @@ class Delegation(Model):
     """An organisation at one meeting: the unit that quotas count."""
 
     __tablename__ = "delegations"
-    __table_args__ = (sa.UniqueConstraint("meeting_id", "ref"),)
+    __table_args__ = (
+        sa.UniqueConstraint("meeting_id", "ref"),
+        sa.CheckConstraint("quota >= 0", name="quota_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
@@ -69,10 +72,16 @@ class Delegation(Model):
     country: Mapped[str | None] = mapped_column(sa.String(2))
     members: Mapped[list[str] | None] = mapped_column(sa.JSON)
     website: Mapped[str | None] = mapped_column(sa.String(300))
+    # The organisers' override of its kind's quota for this organisation; None: the kind's.
+    quota: Mapped[int | None]
 
     meeting: Mapped[Meeting] = relationship(back_populates="delegations")
     organisation: Mapped[Organisation] = relationship(back_populates="delegations")
     participants: Mapped[list[Participant]] = relationship(back_populates="delegation")
+
+    def seat_quota(self) -> int | None:
+        """Most approved participants of this delegation: its own quota, else its kind's."""
+        return self.quota if self.quota is not None else self.meeting.quota_for(self.kind)
 
     @property
     def display_name(self) -> str:

@@ -123,7 +123,7 @@ def _fits(
     """Would approving this person keep the meeting within capacity and its quota?"""
     if meeting.capacity is not None and total + 1 > meeting.capacity:
         return False
-    quota = meeting.quota_for(person.delegation.kind)
+    quota = person.delegation.seat_quota()  # its own quota, else its kind's
     return quota is None or per_delegation.get(person.delegation_id, 0) + 1 <= quota
 
 
