@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.routes import bp as accounts_bp
     from .agenda.routes import bp as agenda_bp
     from .api.routes import bp as api_bp
+    from .meetings.routes import bp as meetings_bp
     from .public.routes import bp as public_bp
     from .records.routes import bp as records_bp
     from .registration.routes import bp as registration_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(agenda_bp)
+    app.register_blueprint(meetings_bp)
     # Deny by default: every request meets its view's declared rule first.
     app.before_request(enforce)
     # One commit per request, made by the unit of work around each view, never by the view.

@@ -460,6 +460,26 @@ def _session_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
     return {"SessionRequest": new, "SessionChanges": changes, "SessionAnswer": answer}
 
 
+def _meeting_changes(schemas: dict[str, Any]) -> dict[str, Any]:
+    """What PATCH of a meeting takes: the settings it changes, in the schema's shapes."""
+    from ..meetings.service import PATCHABLE
+
+    meeting = schemas["meeting"]["properties"]
+    properties: dict[str, Any] = {}
+    for key in PATCHABLE:
+        value = copy.deepcopy(meeting[key])
+        # null removes a setting; a meeting keeps its title.
+        properties[key] = value if key == "title" else {"anyOf": [value, {"type": "null"}]}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "description": "The settings to change; each one given replaces that setting whole "
+        "(`venue` and `quotas` included), null removes it. Any other key is refused (422).",
+        "properties": properties,
+    }
+
+
 def _name_registration_status(schemas: dict[str, Any]) -> None:
     """The participant's status as a schema of its own, for the registrations filter too.
 
@@ -504,6 +524,7 @@ def build_spec(base_url: str) -> dict[str, Any]:
     }
     schemas["RegistrationRequest"] = _registration_request(schemas)
     schemas.update(_session_schemas(schemas))
+    schemas["MeetingChanges"] = _meeting_changes(schemas)
     schemas["Account"] = {
         "type": "object",
         "required": ["email", "admin", "meetings", "calendars"],
@@ -611,6 +632,28 @@ def build_spec(base_url: str) -> dict[str, Any]:
                     "requestBody": _document_body(),
                     "responses": {
                         "200": _meeting_response("The meeting as stored."),
+                        **_write_errors(),
+                        "404": not_found,
+                    },
+                },
+                "patch": {
+                    "operationId": "changeMeeting",
+                    "summary": "Change the meeting's settings given (organisers): registration "
+                    "window, approval, capacity, quotas, title, venue, description, languages. "
+                    "Lowering a limit below the approved count unapproves nobody but approves "
+                    "nobody more until the count is below it; what an organiser should know (a "
+                    "limit below the count, a waiting list) is in a `Warning` header.",
+                    "parameters": [_slug_parameter()],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/MeetingChanges"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _meeting_response("The meeting as stored, as GET answers it."),
                         **_write_errors(),
                         "404": not_found,
                     },

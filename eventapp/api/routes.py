@@ -27,6 +27,7 @@ from ..interchange import (
 from ..interchange.exporter import participant_document, session_document
 from ..interchange.validate import check_registration, problem_fields
 from ..lookups import find_registration, find_session, meeting_or_404
+from ..meetings import service as meeting_settings
 from ..models import Meeting, Participant, RegistrationStatus, Session
 from ..records import service as records
 from ..registration import notices
@@ -88,6 +89,21 @@ def meeting(slug: str) -> Response:
         return jsonify(export_meeting(slug))
     except MeetingNotFound as exc:
         raise ApiError(404, str(exc)) from exc
+
+
+@bp.patch("/meetings/<slug>")
+@allow(ORGANISER)
+def change_meeting(slug: str) -> Response:
+    """The settings given changed (the meeting service's rules); 200 with the meeting."""
+    meeting = meeting_or_404(slug)
+    try:
+        result = meeting_settings.change_from_document(meeting, json_body())
+    except meeting_settings.SettingsProblems as exc:
+        raise ApiError(422, f"{len(exc.fields)} problem(s) in the settings.", exc.fields) from exc
+    response = jsonify(export_meeting(slug))
+    if result.warnings:
+        response.headers["Warning"] = warning_header(list(result.warnings))
+    return response
 
 
 def _import(document: object, *, replace: bool) -> Response:
