@@ -132,6 +132,21 @@ def registration_count(status: RegistrationStatus | None = None) -> int:
     return db.session.scalar(query) or 0
 
 
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    """Every SQL statement sent to the database while the block runs."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
 # -- documents ---------------------------------------------------------------------------------
 
 

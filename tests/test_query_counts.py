@@ -8,8 +8,6 @@ engine sends are counted (before_cursor_execute) and must be as many for both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +19,7 @@ from eventapp.agenda import feeds, versions
 from eventapp.extensions import db
 from eventapp.models import Meeting, Session
 from tests.factories import DEMO_SLUG, demo_document, load, make_account
+from tests.helpers import counted
 
 SIZES = (5, 50)
 PERSON_EMAIL = "chair@example.org"  # the demo's chair: chairs every session here
@@ -76,20 +75,6 @@ def _publish_changes(meeting: Meeting) -> None:
     db.session.commit()
 
 
-@contextmanager
-def _counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
 def _meetings() -> tuple[dict[int, str], str]:
     """A meeting of each size (slug by size) and the feed key of the chair of all sessions."""
     slugs = {}
@@ -106,7 +91,7 @@ def _count(client: FlaskClient, path: str, sessions: int, page: str) -> int:
     """Statements sent by the first render of a page (the response cache emptied)."""
     pagecache.pages.clear()
     db.session.remove()  # a request starts with an empty session
-    with _counting() as statements:
+    with counted() as statements:
         response = client.get(path)
     assert response.status_code == 200, (path, response.status)
     # The page shows every session (the session page its one): the sizes really differ.
