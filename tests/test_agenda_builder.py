@@ -493,3 +493,12 @@ def test_a_name_that_is_markup_is_shown_as_text(organiser, meeting):
         html = organiser.get(path).get_data(as_text=True)
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Markup" in html
+
+
+def test_a_taken_ref_is_said_at_its_field(organiser):
+    response = organiser.post(MANAGE, data=session_form(organiser, ref="s-net"))
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Another session, “Presentations by the Wildlife Enforcement Networks”, already" in html
+    assert 'aria-describedby="ref-hint ref-error" aria-invalid="true"' in html
+    assert stored("s-net").title == "Presentations by the Wildlife Enforcement Networks"

@@ -154,12 +154,14 @@ class SessionForm(FlaskForm):
         the address a script asks for suggestions while one types."""
         self.room.choices = [SelectChoice("", "—")] + [SelectChoice(r, n) for r, n in rooms]
         if suggest:
-            for picker in (self.chairs, self.speakers, self.rapporteur):
-                picker.render_kw = {
-                    **(picker.render_kw or {}),
-                    "data-people": suggest,
-                    "data-add-label": gettext("Add a person: type part of a name"),
-                }
+            for picker, adding in (
+                (self.chairs, gettext("Add a chair: type part of a name or an e-mail")),
+                (self.speakers, gettext("Add a speaker: type part of a name or an e-mail")),
+                (self.rapporteur, None),
+            ):
+                picker.render_kw = {**(picker.render_kw or {}), "data-people": suggest}
+                if adding:
+                    picker.render_kw["data-add-label"] = adding
         found: list[Directory] = []
 
         def once() -> Directory:
