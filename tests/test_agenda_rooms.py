@@ -167,3 +167,20 @@ def test_a_room_in_use_is_not_removed_and_says_why(organiser: FlaskClient) -> No
         "move them first." in text(response.get_data(as_text=True))
     )
     assert "room-b" in stored_rooms()
+
+
+def test_two_rooms_cannot_share_a_name(organiser: FlaskClient) -> None:
+    before = stored_rooms()
+    added = organiser.post(
+        ROOMS, data={"csrf_token": csrf_token(organiser, ROOMS), "name": "meeting room b"}
+    )
+    assert added.status_code == 422
+    assert "The meeting already has a room called meeting room b" in text(
+        added.get_data(as_text=True)
+    )
+    renamed = _change(organiser, "plenary", name="Meeting Room B", capacity="300")
+    assert renamed.status_code == 422
+    assert "already has a room called Meeting Room B" in text(renamed.get_data(as_text=True))
+    assert stored_rooms() == before
+    # A room keeps its own name, in other letters too.
+    assert _change(organiser, "room-b", name="MEETING ROOM B", capacity="40").status_code == 303

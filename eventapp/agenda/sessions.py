@@ -435,6 +435,21 @@ def _room_name(name: str) -> str:
     return name
 
 
+def _unique_name(meeting: Meeting, name: str, ref: str | None = None) -> str:
+    """The name, if no other room of the meeting has it: organisers pick rooms by name."""
+    query = sa.select(Room.name).where(Room.meeting_id == meeting.id)
+    if ref is not None:
+        query = query.where(Room.ref != ref)
+    if any(other.casefold() == name.casefold() for other in db.session.scalars(query)):
+        raise RoomProblem(
+            gettext(
+                "The meeting already has a room called %(name)s: give this one another name.",
+                name=name,
+            )
+        )
+    return name
+
+
 def _capacity(capacity: int | None) -> int | None:
     if capacity is not None and (isinstance(capacity, bool) or capacity < 0):
         raise RoomProblem(gettext("A room's capacity is a number of places, 0 or more."))
@@ -444,7 +459,7 @@ def _capacity(capacity: int | None) -> int | None:
 def add_room(meeting: Meeting, name: str, capacity: int | None = None) -> Room:
     """A new room of the meeting, its ref made from its name ('room-b', 'room-b-2')."""
     lock_meeting(meeting)
-    name, capacity = _room_name(name), _capacity(capacity)
+    name, capacity = _unique_name(meeting, _room_name(name)), _capacity(capacity)
     slug = _slug(name)
     base = slug if slug.startswith("room") else f"room-{slug or 'new'}"
     taken = set(db.session.scalars(sa.select(Room.ref).where(Room.meeting_id == meeting.id)))
@@ -464,7 +479,7 @@ def rename_room(meeting: Meeting, ref: str, name: str) -> Room:
     """The room under a new name; its sessions follow it."""
     lock_meeting(meeting)
     room = _room(meeting, ref)
-    room.name = _room_name(name)
+    room.name = _unique_name(meeting, _room_name(name), ref)
     db.session.flush()
     audit.log("room.renamed", meeting=meeting, target=f"{room.ref} ({room.name})")
     return room
