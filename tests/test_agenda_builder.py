@@ -502,3 +502,11 @@ def test_a_taken_ref_is_said_at_its_field(organiser):
     assert "Another session, “Presentations by the Wildlife Enforcement Networks”, already" in html
     assert 'aria-describedby="ref-hint ref-error" aria-invalid="true"' in html
     assert stored("s-net").title == "Presentations by the Wildlife Enforcement Networks"
+
+
+def test_a_field_of_people_has_a_limit(organiser):
+    data = session_form(organiser, speakers="\n".join(["Tek"] * 201), rapporteur="Tek\nSomchai")
+    response = organiser.post(MANAGE, data=data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Type at most 200 people." in html and "Type one person only." in html

@@ -70,7 +70,7 @@ class _TypedPeople:
     data: str | None
     errors: list[str]
     refs: list[str]
-    most: int | None = None
+    most = 200  # people in one field; more is a paste gone wrong, not a session
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
@@ -82,8 +82,12 @@ class _TypedPeople:
     def pre_validate(self, form: Any) -> None:
         self.refs = []
         lines = self.lines()
-        if self.most is not None and len(lines) > self.most:
-            self.errors.append(gettext("Type one person only."))
+        if len(lines) > self.most:
+            self.errors.append(
+                gettext("Type one person only.")
+                if self.most == 1
+                else gettext("Type at most %(num)d people.", num=self.most)
+            )
             return
         if not lines:
             return

@@ -155,14 +155,17 @@ def _live(meeting: Meeting, ref: str) -> Session:
 
 
 def _refused(
-    meeting: Meeting, form: FlaskForm, exc: Exception, fields: dict[str, str] | None = None
+    meeting: Meeting,
+    form: FlaskForm,
+    exc: sessions.SessionProblems | sessions.SessionConflicts,
+    fields: dict[str, str] | None = None,
 ) -> tuple[list[str], int]:
     """A service's refusal shown on the form: each sentence at its field; the status."""
     unit_of_work.discard()
     if isinstance(exc, sessions.SessionConflicts):
-        found = [(c.path, c.message) for c in exc.conflicts]
-        return show_problems(form, found, fields), 409
-    assert isinstance(exc, sessions.SessionProblems)
+        # A clash names the session in the way: the service's sentence is for people already.
+        clashes = [(c.path, c.message) for c in exc.conflicts]
+        return show_problems(form, clashes, fields), 409
     found = [(p.path, problem_sentence(p, meeting)) for p in exc.problems]
     return show_problems(form, found, fields), 422
 
