@@ -473,7 +473,6 @@ def _meeting_changes(schemas: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
         "additionalProperties": False,
-        "minProperties": 1,
         "description": "The settings to change; each one given replaces that setting whole "
         "(`venue` and `quotas` included), null removes it. Any other key is refused (422).",
         "properties": properties,

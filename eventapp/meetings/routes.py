@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, ngettext
@@ -13,7 +15,7 @@ from .. import unit_of_work
 from ..accounts.forms import ConfirmForm
 from ..accounts.permissions import ORGANISER, allow
 from ..lookups import meeting_or_404
-from ..models import Meeting
+from ..models import Delegation, Meeting
 from ..registration.service import registration_state
 from . import organisations, service
 from .forms import MergeChoiceForm, OrganisationForm, SettingsForm
@@ -26,11 +28,13 @@ def _lang() -> str:
     return locale.language if locale is not None else "en"
 
 
-def _place_problems(form: FlaskForm, fields: dict[str, str], find: object = None) -> list[str]:
+def _place_problems(
+    form: FlaskForm, fields: dict[str, str], find: Callable[[str], Field | None] | None = None
+) -> list[str]:
     """Each service problem next to its field; those without one for the summary."""
     unplaced = []
     for name, message in fields.items():
-        field: Field | None = find(name) if callable(find) else form._fields.get(name)
+        field = find(name) if find is not None else form._fields.get(name)
         if field is None:
             unplaced.append(message)
         else:
@@ -134,7 +138,7 @@ def organisation_list(slug: str) -> ResponseReturnValue:
     return _organisations_page(meeting, form, problems), status
 
 
-def _delegation_or_404(meeting: Meeting, ref: str):  # type: ignore[no-untyped-def]
+def _delegation_or_404(meeting: Meeting, ref: str) -> Delegation:
     delegation = organisations.find_delegation(meeting, ref)
     if delegation is None:
         abort(404)
