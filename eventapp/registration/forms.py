@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Optional
 
 from ..fields import OneLine
-from ..models import ParticipantRole
+from ..models import KIND_ORDER, ParticipantRole, RegistrationStatus
 from ..vocabulary import choices
+from .desk import SORTS, YES_NO
 
-__all__ = ["PUBLIC_ROLES", "OwnDetailsForm", "RegistrationForm"]
+__all__ = [
+    "PUBLIC_ROLES",
+    "DecisionForm",
+    "DeskFilterForm",
+    "OrganiserRegistrationForm",
+    "OwnDetailsForm",
+    "ReasonForm",
+    "RegistrationForm",
+]
 
 # What a member of the public may say they come as. The meeting's offices (chair, rapporteur,
 # organiser, secretariat) are given by the organisers, through the API or an import.
@@ -22,6 +45,19 @@ PUBLIC_ROLES = (
     ParticipantRole.OBSERVER,
     ParticipantRole.SPEAKER,
 )
+
+
+def _role_field(roles: tuple[ParticipantRole, ...]) -> SelectField:
+    return SelectField(
+        _l("Role"),
+        choices=choices(roles),
+        default=ParticipantRole.DELEGATE.value,
+        # A forged value gets this sentence rather than WTForms' "Not a valid choice".
+        validate_choice=False,
+        validators=[
+            AnyOf([role.value for role in roles], message=_l("Choose one of the roles offered."))
+        ],
+    )
 
 
 class OwnDetailsForm(FlaskForm):
@@ -64,22 +100,121 @@ class RegistrationForm(OwnDetailsForm):
     )
     position = StringField(_l("Position"), validators=[Optional(), Length(max=300), OneLine()])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(
-        _l("Role"),
-        choices=choices(PUBLIC_ROLES),
-        default=ParticipantRole.DELEGATE.value,
-        # A forged value gets this sentence rather than WTForms' "Not a valid choice".
-        validate_choice=False,
-        validators=[
-            AnyOf(
-                [role.value for role in PUBLIC_ROLES],
-                message=_l("Choose one of the roles offered."),
-            )
-        ],
-    )
+    role = _role_field(PUBLIC_ROLES)
     funded = BooleanField(_l("I ask for my travel to be funded by the organisers"))
 
     def set_organisations(self, choices: list[tuple[str, str]]) -> None:
         self.organisation.choices = [SelectChoice("", _l("Choose…"))] + [
             SelectChoice(ref, label) for ref, label in choices
         ]
+
+
+class OrganiserRegistrationForm(RegistrationForm):
+    """An organiser adds or edits a registration: the public form's fields, any role."""
+
+    role = _role_field(tuple(ParticipantRole))
+    organisation = SelectField(
+        _l("Organisation"),
+        validators=[DataRequired(message=_l("Choose the organisation this person represents."))],
+    )
+    funded = BooleanField(_l("Travel funded by the organisers"))
+    needs_visa_letter = BooleanField(_l("Needs a letter of invitation for a visa"))
+    list_consent = BooleanField(
+        _l("Name, organisation and position may appear in the published list of participants")
+    )
+
+
+def _any(label: object) -> list[SelectChoice]:
+    return [SelectChoice("", label)]
+
+
+def _offered(values: Iterable[str]) -> list[Any]:
+    # A forged value gets a sentence rather than WTForms' "Not a valid choice".
+    return [Optional(), AnyOf(list(values), message=_l("Choose one of the options offered."))]
+
+
+def _filter(label: Any, options: list[SelectChoice], values: Iterable[str]) -> SelectField:
+    return SelectField(label, choices=options, validate_choice=False, validators=_offered(values))
+
+
+def _yes_no_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("", _l("Either")),
+        SelectChoice("yes", _l("Yes")),
+        SelectChoice("no", _l("No")),
+    ]
+
+
+class DeskFilterForm(Form):
+    """The desk's search and filters: a GET form, so that a filtered list can be bookmarked."""
+
+    q = SearchField(
+        _l("Search"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Name, e-mail address or organisation."),
+    )
+    status = _filter(
+        _l("Status"),
+        _any(_l("Any status")) + choices(RegistrationStatus),
+        [s.value for s in RegistrationStatus],
+    )
+    kind = _filter(
+        _l("Kind of organisation"),
+        _any(_l("Any kind")) + choices(KIND_ORDER),
+        [k.value for k in KIND_ORDER],
+    )
+    organisation = SelectField(_l("Organisation"), validate_choice=False)
+    funded = _filter(_l("Travel funded"), _yes_no_choices(), YES_NO)
+    travel_support = _filter(_l("Asked for travel support"), _yes_no_choices(), YES_NO)
+    visa_letter = _filter(_l("Visa letter"), _yes_no_choices(), YES_NO)
+    checked_in = _filter(_l("Checked in"), _yes_no_choices(), YES_NO)
+    sort = _filter(
+        _l("Sort by"),
+        [
+            SelectChoice("name", _l("Name")),
+            SelectChoice("organisation", _l("Organisation")),
+            SelectChoice("status", _l("Status")),
+            SelectChoice("registered", _l("Registered, oldest first")),
+            SelectChoice("-registered", _l("Registered, newest first")),
+        ],
+        SORTS,
+    )
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+
+    def set_organisations(self, choices: list[tuple[str, str]]) -> None:
+        self.organisation.choices = _any(_l("Any organisation")) + [
+            SelectChoice(ref, label) for ref, label in choices
+        ]
+        self.organisation.validators = _offered(ref for ref, _ in choices)
+
+
+class ReasonForm(FlaskForm):
+    """A decision's reason and its confirmation (one registration: the action is in the URL)."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l(
+            "Optional. It is written in the e-mail each person gets, and kept in the audit log."
+        ),
+    )
+    # Set by the confirmation page: without it, a destructive decision is only shown.
+    confirmed = HiddenField()
+    # The desk's query string, to go back to the same filtered page afterwards.
+    back = HiddenField(validators=[Optional(), Length(max=2000)])
+
+
+class DecisionForm(ReasonForm):
+    """Approve, decline or cancel the registrations ticked on the desk."""
+
+    action = SelectField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("approve", _l("Approve")),
+            SelectChoice("decline", _l("Decline")),
+            SelectChoice("cancel", _l("Cancel")),
+        ],
+        validate_choice=False,
+        validators=[AnyOf(("approve", "decline", "cancel"), message=_l("Choose a decision."))],
+    )
+    ref = SelectMultipleField(_l("Registrations"), validate_choice=False)

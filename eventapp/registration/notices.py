@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -25,15 +27,18 @@ def status_sentence(person: Participant) -> str:
     return _("Your registration is received: the organisers will confirm it.")
 
 
-def _send(person: Participant, opening: str) -> None:
+def _send(person: Participant, opening: str, reason: str | None = None) -> None:
     base = current_app.config["BASE_URL"]
+    status = status_sentence(person)
+    if reason:
+        status += "\n\n" + _("The organisers' reason: %(reason)s", reason=reason)
     body = _(
         "Dear %(name)s,\n\n%(opening)s\n\n%(status)s\n\nYour reference: %(ref)s\n\n"
         "To follow or change your registration, sign in at %(account)s with this e-mail "
         "address. If you have no password yet, choose one at %(password)s.",
         name=f"{person.given_name} {person.family_name}",
         opening=opening,
-        status=status_sentence(person),
+        status=status,
         ref=person.ref,
         account=f"{base}/account",
         password=f"{base}/password/forgot",
@@ -46,10 +51,22 @@ def confirm_registration(person: Participant) -> None:
     _send(person, _("Thank you for registering for %(meeting)s.", meeting=person.meeting.title))
 
 
-def tell_status(changed: list[Participant]) -> None:
-    """A word to each registration whose status changed (the one decided, and any promoted)."""
+def tell_status(
+    changed: list[Participant],
+    *,
+    reason: str | None = None,
+    decided: Collection[Participant] = (),
+) -> None:
+    """A word to each registration whose status changed (the one decided, and any promoted),
+    once each however often it changed; `reason` goes to those `decided`, not to the promoted."""
+    told: set[int] = set()
+    given = {d.id for d in decided}
     for person in changed:
+        if person.id in told:
+            continue
+        told.add(person.id)
         _send(
             person,
             _("Your registration for %(meeting)s has changed.", meeting=person.meeting.title),
+            reason if person.id in given else None,
         )

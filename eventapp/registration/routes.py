@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     redirect,
@@ -12,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from .. import unit_of_work
@@ -25,10 +30,23 @@ from ..accounts.permissions import (
 )
 from ..extensions import limiter
 from ..lookups import meeting_or_404, registration_or_404
-from ..models import Participant, ParticipantRole
+from ..models import (
+    Meeting,
+    OrganisationKind,
+    Participant,
+    ParticipantRole,
+    RegistrationStatus,
+)
 from ..vocabulary import label
-from . import notices, service
-from .forms import OwnDetailsForm, RegistrationForm
+from . import desk, exports, notices, service
+from .forms import (
+    DecisionForm,
+    DeskFilterForm,
+    OrganiserRegistrationForm,
+    OwnDetailsForm,
+    ReasonForm,
+    RegistrationForm,
+)
 
 bp = Blueprint("registration", __name__)
 
@@ -47,27 +65,11 @@ def register(slug: str) -> ResponseReturnValue:
             "registration/register.html", meeting=meeting, form=form, is_open=False
         ), status
     if form.validate_on_submit():
-        wanted = service.RegistrationRequest(
-            organisation=form.organisation.data or "",
-            given_name=form.given_name.data or "",
-            family_name=form.family_name.data or "",
-            email=form.email.data or "",
-            role=ParticipantRole(form.role.data),
-            honorific=form.honorific.data,
-            position=form.position.data,
-            funded=form.funded.data,
-            needs_visa_letter=form.needs_visa_letter.data,
-            dietary=form.dietary.data,
-            accessibility=form.accessibility.data,
-            list_consent=form.list_consent.data,
-        )
+        wanted = _request_from(form)
         try:
             person = service.register(meeting, wanted)
         except service.RegistrationError as exc:
-            unit_of_work.discard()
-            for name, message in exc.fields.items():
-                if name in form:
-                    form[name].errors = [*form[name].errors, message]
+            _show_errors(form, exc)
         else:
             notices.confirm_registration(person)  # in the outbox, committed with the registration
             flash(notices.status_sentence(person), "success")
@@ -136,34 +138,273 @@ def cancel_own(participant_id: int) -> ResponseReturnValue:
     return redirect(url_for("accounts.account"), code=303)
 
 
+# -- the organisers' desk ---------------------------------------------------------------------
+
+
+def _desk_query(meeting: Meeting) -> tuple[DeskFilterForm, desk.DeskQuery, desk.Figures, bool]:
+    """The desk's filter form read from the URL, its query, the figures, and whether valid."""
+    figures = desk.figures(meeting)
+    form = DeskFilterForm(request.args)
+    form.set_organisations([(d.ref, d.name) for d in figures.delegations])
+    valid = form.validate()
+    return form, desk.query_from(form.data if valid else {}), figures, valid
+
+
+def _desk_page(
+    meeting: Meeting,
+    form: DeskFilterForm,
+    query: desk.DeskQuery,
+    figures: desk.Figures,
+    status: int = 200,
+) -> ResponseReturnValue:
+    listing = desk.listing(meeting, query)
+    return render_template(
+        "registration/overview.html",
+        meeting=meeting,
+        form=form,
+        query=query,
+        figures=figures,
+        chart=desk.chart(figures.kinds),
+        colours=desk.STATUS_COLOURS,
+        listing=listing,
+        page_links=desk.page_links(listing.page, listing.pages),
+        offered={status: service.offered_actions(status) for status in RegistrationStatus},
+        # Each word once per page, not once per row (one table per enum: see vocabulary.py).
+        labels={
+            values: {value: label(value) for value in values}
+            for values in (RegistrationStatus, OrganisationKind, ParticipantRole)
+        },
+        decision_form=DecisionForm(formdata=None),
+        select_all=request.args.get("select") == "page",
+        back=urlencode(query.args(page=listing.page)),
+        number=format_decimal,
+    ), status
+
+
 @bp.get("/meetings/<slug>/manage/")
 @allow(ORGANISER)
 def overview(slug: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
+    form, query, figures, valid = _desk_query(meeting)
+    return _desk_page(meeting, form, query, figures, 200 if valid else 400)
+
+
+@bp.get("/meetings/<slug>/manage/registrations.csv", defaults={"format": "csv"})
+@bp.get("/meetings/<slug>/manage/registrations.xlsx", defaults={"format": "xlsx"})
+@allow(ORGANISER)
+def export(slug: str, format: str) -> ResponseReturnValue:
+    meeting = meeting_or_404(slug)
+    form, query, figures, valid = _desk_query(meeting)
+    if not valid:
+        return _desk_page(meeting, form, query, figures, 400)
+    if format == "csv":
+        body, mimetype = exports.csv_bytes(meeting, query), "text/csv; charset=utf-8"
+    else:
+        body = exports.xlsx_bytes(meeting, query)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{meeting.slug}-registrations.{format}"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _back_to_desk(slug: str, back: str | None) -> str:
+    """The desk as it was (its query string, kept by the form), never another site."""
+    query = parse_qs(back or "", max_num_fields=20)
+    known: dict[str, Any] = {k: v[0] for k, v in query.items() if k in desk.QUERY_FIELDS}
+    return url_for("registration.overview", slug=slug, **known)
+
+
+@bp.post("/meetings/<slug>/manage/decisions")
+@allow(ORGANISER)
+def decide_many(slug: str) -> ResponseReturnValue:
+    """The desk's ticked registrations: a confirmation page first, then the decisions."""
+    meeting = meeting_or_404(slug)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        flash(_("Choose a decision for the registrations you ticked."), "error")
+        return redirect(_back_to_desk(slug, form.back.data), code=303)
+    refs = list(dict.fromkeys(form.ref.data or []))
+    if not refs:
+        flash(_("Tick at least one registration, then choose the decision."), "error")
+        return redirect(_back_to_desk(slug, form.back.data), code=303)
+    people = service.registrations_by_ref(meeting, refs)
+    action = form.action.data or ""
+    if not form.confirmed.data:
+        return _confirmation(meeting, people, action, form, missing=len(refs) - len(people))
+    reason = (form.reason.data or "").strip() or None
+    outcomes = service.decide_many(meeting, people, action, reason=reason)
+    changed = [p for o in outcomes for p in o.changed]
+    notices.tell_status(changed, reason=reason, decided=[o.person for o in outcomes])
     return render_template(
-        "registration/overview.html",
+        "registration/decided.html",
         meeting=meeting,
-        overview=service.overview(meeting),
-        confirm_form=ConfirmForm(),
+        sentences=desk.decision_report(outcomes, action, missing=len(refs) - len(people)),
+        back=_back_to_desk(slug, form.back.data),
+    )
+
+
+def _confirmation(
+    meeting: Meeting,
+    people: list[Participant],
+    action: str,
+    form: ReasonForm,
+    *,
+    missing: int = 0,
+    single: Participant | None = None,
+) -> str:
+    if single is not None and not form.back.data:
+        back = url_for("registration.detail", slug=meeting.slug, ref=single.ref)
+    else:
+        back = _back_to_desk(meeting.slug, form.back.data)
+    return render_template(
+        "registration/confirm.html",
+        meeting=meeting,
+        people=people,
+        will=[p for p in people if action in service.offered_actions(p.status)],
+        action=action,
+        form=form,
+        missing=missing,
+        single=single,
+        back=back,
     )
 
 
 @bp.post("/meetings/<slug>/manage/registrations/<ref>/<any(approve, decline, cancel):action>")
 @allow(ORGANISER)
 def decide(slug: str, ref: str, action: str) -> ResponseReturnValue:
+    """One decision; declining and cancelling show a confirmation page first."""
     meeting = meeting_or_404(slug)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        unit_of_work.discard()
+        person = registration_or_404(meeting, ref)
+        return _confirmation(meeting, [person], action, form, single=person), 400
     person = registration_or_404(meeting, ref)
+    if action != "approve" and not form.confirmed.data:
+        return _confirmation(meeting, [person], action, form, single=person)
+    reason = (form.reason.data or "").strip() or None
     try:
-        changed = service.change(meeting, person, action)
+        changed = service.change(meeting, person, action, reason=reason)
     except service.InvalidTransition as exc:
         unit_of_work.discard()
         flash(str(exc), "error")
     else:
-        notices.tell_status(changed)
+        notices.tell_status(changed, reason=reason, decided=[person])
         flash(
             _("%(name)s: %(status)s.", name=person.full_name, status=label(person.status)),
             "success",
         )
-    return redirect(url_for("registration.overview", slug=slug, _anchor=f"p-{ref}"), code=303)
+    if form.back.data:
+        return redirect(_back_to_desk(slug, form.back.data) + f"#p-{ref}", code=303)
+    return redirect(url_for("registration.detail", slug=slug, ref=ref), code=303)
+
+
+@bp.get("/meetings/<slug>/manage/registrations/<ref>")
+@allow(ORGANISER)
+def detail(slug: str, ref: str) -> ResponseReturnValue:
+    meeting = meeting_or_404(slug)
+    person = registration_or_404(meeting, ref)
+    return render_template(
+        "registration/detail.html",
+        meeting=meeting,
+        person=person,
+        actions=service.offered_actions(person.status),
+        history=desk.history_lines(desk.history(meeting, person), _field_labels()),
+        form=ReasonForm(formdata=None),
+    )
+
+
+def _field_labels() -> dict[str, str]:
+    form = OrganiserRegistrationForm(formdata=None, meta={"csrf": False})
+    return {name: str(form[name].label.text) for name in form._fields if name != "csrf_token"}
+
+
+def _request_from(form: RegistrationForm) -> service.RegistrationRequest:
+    """What the public form, or the organisers' add and edit form, asks."""
+    return service.RegistrationRequest(
+        organisation=form.organisation.data or "",
+        given_name=form.given_name.data or "",
+        family_name=form.family_name.data or "",
+        email=form.email.data or "",
+        role=ParticipantRole(form.role.data),
+        honorific=form.honorific.data,
+        position=form.position.data,
+        funded=form.funded.data,
+        needs_visa_letter=form.needs_visa_letter.data,
+        dietary=form.dietary.data,
+        accessibility=form.accessibility.data,
+        list_consent=form.list_consent.data,
+    )
+
+
+def _show_errors(form: RegistrationForm, exc: service.RegistrationError) -> None:
+    """The service's problems at their fields; nothing of the attempt is kept."""
+    unit_of_work.discard()
+    for name, message in exc.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+
+
+@bp.route("/meetings/<slug>/manage/registrations/<ref>/edit", methods=["GET", "POST"])
+@allow(ORGANISER)
+def edit(slug: str, ref: str) -> ResponseReturnValue:
+    meeting = meeting_or_404(slug)
+    person = registration_or_404(meeting, ref)
+    form = OrganiserRegistrationForm(
+        obj=person if request.method == "GET" else None,
+        data={"organisation": person.delegation.ref, "role": person.role.value}
+        if request.method == "GET"
+        else None,
+    )
+    form.set_organisations(service.organisation_choices(meeting))
+    if form.validate_on_submit():
+        try:
+            changed = service.update_registration(meeting, person, _request_from(form))
+        except service.RegistrationError as exc:
+            _show_errors(form, exc)
+        else:
+            flash(
+                _("The registration of %(name)s is updated.", name=person.full_name)
+                if changed
+                else _("Nothing was changed."),
+                "success",
+            )
+            return redirect(url_for("registration.detail", slug=slug, ref=ref), code=303)
+    return render_template("registration/edit.html", meeting=meeting, person=person, form=form), (
+        400 if form.is_submitted() else 200
+    )
+
+
+@bp.route("/meetings/<slug>/manage/new-registration", methods=["GET", "POST"])
+@allow(ORGANISER)
+def add(slug: str) -> ResponseReturnValue:
+    """An organiser registers someone, as the public form does, at any time."""
+    meeting = meeting_or_404(slug)
+    form = OrganiserRegistrationForm()
+    form.set_organisations(service.organisation_choices(meeting))
+    if form.validate_on_submit():
+        try:
+            person = service.register(meeting, _request_from(form), by_organiser=True)
+        except service.RegistrationError as exc:
+            _show_errors(form, exc)
+        else:
+            notices.confirm_registration(person)
+            flash(
+                _(
+                    "%(name)s is registered: %(status)s.",
+                    name=person.full_name,
+                    status=label(person.status),
+                ),
+                "success",
+            )
+            return redirect(url_for("registration.detail", slug=slug, ref=person.ref), code=303)
+    return render_template("registration/edit.html", meeting=meeting, person=None, form=form), (
+        400 if form.is_submitted() else 200
+    )

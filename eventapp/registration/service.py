@@ -8,10 +8,10 @@ The service only flushes; the caller commits.
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -28,7 +28,6 @@ from ..models import (
     Approval,
     Delegation,
     Meeting,
-    OrganisationKind,
     Participant,
     ParticipantRole,
     RegistrationStatus,
@@ -127,16 +126,21 @@ def _fits(
     return quota is None or per_delegation.get(person.delegation_id, 0) + 1 <= quota
 
 
-def _set_status(person: Participant, status: RegistrationStatus, why: str) -> None:
+def _set_status(
+    person: Participant, status: RegistrationStatus, why: str, reason: str | None = None
+) -> None:
     if person.status is status:
         return
     previous = person.status
     person.status = status
+    details = {"from": previous.value if previous else None, "why": why}
+    if reason:
+        details["reason"] = reason
     audit.log(
         "registration." + status.value,
         meeting=person.meeting,
         target=f"{person.ref} ({person.email})",
-        details={"from": previous.value if previous else None, "why": why},
+        details=details,
     )
 
 
@@ -161,12 +165,14 @@ def _promote_waiting(meeting: Meeting) -> list[Participant]:
     return promoted
 
 
-def _approve_or_wait(meeting: Meeting, person: Participant, why: str) -> None:
+def _approve_or_wait(
+    meeting: Meeting, person: Participant, why: str, reason: str | None = None
+) -> None:
     total, per_delegation = _approved_counts(meeting)
     if _fits(meeting, person, total, per_delegation):
-        _set_status(person, APPROVED, why)
+        _set_status(person, APPROVED, why, reason)
     else:
-        _set_status(person, WAITLISTED, "quota or capacity reached")
+        _set_status(person, WAITLISTED, "quota or capacity reached", reason)
 
 
 def _new_ref(meeting: Meeting) -> str:
@@ -181,20 +187,11 @@ def _new_ref(meeting: Meeting) -> str:
             return ref
 
 
-def register(
-    meeting: Meeting, request: RegistrationRequest, *, by_organiser: bool = False
-) -> Participant:
-    """Record a registration; its status follows the meeting's approval rule and limits.
-
-    Manual approval: pending. Automatic: approved while quota and capacity allow, else on the
-    waiting list. Organisers may register people outside the registration period. The person
-    has an account afterwards (found or made), whoever registered them.
-    """
-    if not by_organiser and not registration_open(meeting):
-        raise RegistrationClosed(_("Registration for this meeting is closed."))
-    # Locked before anything is read: a replacement of the meeting cannot delete the
-    # organisation between the check and the insert.
-    _lock(meeting)
+def _checked(
+    meeting: Meeting, request: RegistrationRequest, person: Participant | None = None
+) -> tuple[Delegation, str]:
+    """The request's delegation and normalised address, or RegistrationError saying what to
+    correct. `person`: the registration being edited, whose own address is no clash."""
     problems: dict[str, str] = {}
     delegation = db.session.scalar(
         sa.select(Delegation).where(
@@ -213,18 +210,36 @@ def register(
     for field in ("given_name", "family_name"):
         if not getattr(request, field).strip():
             problems[field] = _("This field is required.")
-    if problems:
+    if problems or delegation is None:
         raise RegistrationError(_("The registration has problems."), problems)
-    taken = db.session.scalar(
-        sa.select(Participant.id).where(
-            Participant.meeting_id == meeting.id, Participant.email_key == mailbox_key(email)
-        )
+    clash = sa.select(Participant.id).where(
+        Participant.meeting_id == meeting.id, Participant.email_key == mailbox_key(email)
     )
-    if taken is not None:
+    if person is not None:
+        clash = clash.where(Participant.id != person.id)
+    if db.session.scalar(clash) is not None:
         raise AlreadyRegistered(
             _("%(email)s is already registered for this meeting.", email=email),
             {"email": _("This e-mail address is already registered for this meeting.")},
         )
+    return delegation, email
+
+
+def register(
+    meeting: Meeting, request: RegistrationRequest, *, by_organiser: bool = False
+) -> Participant:
+    """Record a registration; its status follows the meeting's approval rule and limits.
+
+    Manual approval: pending. Automatic: approved while quota and capacity allow, else on the
+    waiting list. Organisers may register people outside the registration period. The person
+    has an account afterwards (found or made), whoever registered them.
+    """
+    if not by_organiser and not registration_open(meeting):
+        raise RegistrationClosed(_("Registration for this meeting is closed."))
+    # Locked before anything is read: a replacement of the meeting cannot delete the
+    # organisation between the check and the insert.
+    _lock(meeting)
+    delegation, email = _checked(meeting, request)
     person = Participant(
         meeting=meeting,
         delegation=delegation,
@@ -262,17 +277,35 @@ def register(
 
 
 def change(
-    meeting: Meeting, person: Participant, action: str, *, by_participant: bool = False
+    meeting: Meeting,
+    person: Participant,
+    action: str,
+    *,
+    by_participant: bool = False,
+    reason: str | None = None,
 ) -> list[Participant]:
     """approve, decline or cancel a registration; freed places go to the waiting list.
 
     Returns every registration whose status changed (this one, and any promoted), so that
-    the caller can tell them once the change is committed.
+    the caller can tell them once the change is committed. `reason`, the organisers' words,
+    is kept in the audit log with the change.
     """
     if action not in TRANSITIONS:
         raise InvalidTransition(_("Unknown action."))
     _lock(meeting)
     db.session.refresh(person)  # the status as it stands now that the meeting is locked
+    return _change(meeting, person, action, by_participant=by_participant, reason=reason)
+
+
+def _change(
+    meeting: Meeting,
+    person: Participant,
+    action: str,
+    *,
+    by_participant: bool = False,
+    reason: str | None = None,
+) -> list[Participant]:
+    """change(), the meeting locked and the person read under the lock."""
     if person.status not in TRANSITIONS[action]:
         messages = {
             "approve": _("A registration with the status “%(status)s” cannot be approved."),
@@ -284,19 +317,128 @@ def change(
     before = person.status
     promoted: list[Participant] = []
     by = "the participant" if by_participant else "an organiser"
+    reason = (reason or "").strip() or None
     if action == "approve":
         if not was_approved:
-            _approve_or_wait(meeting, person, f"approved by {by}")
+            _approve_or_wait(meeting, person, f"approved by {by}", reason)
     else:
         target = (
             RegistrationStatus.DECLINED if action == "decline" else RegistrationStatus.CANCELLED
         )
-        _set_status(person, target, f"{_past(action)} by {by}")
+        _set_status(person, target, f"{_past(action)} by {by}", reason)
         if was_approved:
             db.session.flush()
             promoted = _promote_waiting(meeting)
     db.session.flush()
     return ([person] if person.status is not before else []) + promoted
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What one decision of several did to one registration."""
+
+    person: Participant
+    before: RegistrationStatus
+    # Every registration whose status the decision changed: this one, and any promoted.
+    changed: list[Participant]
+    refused: str | None = None  # why the status did not allow it, as a sentence
+
+
+def decide_many(
+    meeting: Meeting, people: list[Participant], action: str, *, reason: str | None = None
+) -> list[Decided]:
+    """The same decision for several registrations, one by one under one lock.
+
+    Each goes through the same rules as a single decision (quotas, capacity, the waiting
+    list), oldest registration first, so that places go in order of registration. What a
+    status does not allow is refused for that person alone, and said.
+    """
+    if action not in TRANSITIONS:
+        raise InvalidTransition(_("Unknown action."))
+    _lock(meeting)
+    ids = [p.id for p in people]
+    # Read again under the lock, in order of registration.
+    fresh = db.session.scalars(
+        sa.select(Participant)
+        .where(Participant.meeting_id == meeting.id, Participant.id.in_(ids))
+        .options(selectinload(Participant.delegation))
+        .order_by(Participant.registered_at.asc().nulls_first(), Participant.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    outcomes = []
+    for person in fresh:
+        before = person.status
+        try:
+            changed = _change(meeting, person, action, reason=reason)
+        except InvalidTransition as exc:
+            outcomes.append(Decided(person, before, [], str(exc)))
+        else:
+            outcomes.append(Decided(person, before, changed))
+    return outcomes
+
+
+def update_registration(
+    meeting: Meeting, person: Participant, request: RegistrationRequest
+) -> list[str]:
+    """An organiser corrects a registration's details; the names of the fields changed.
+
+    The status stays: an approved person moved to another organisation stays approved only
+    if that organisation's quota has a place (else RegistrationError on `organisation`).
+    """
+    _lock(meeting)
+    db.session.refresh(person)
+    delegation, email = _checked(meeting, request, person)
+    if person.status is APPROVED and delegation.id != person.delegation_id:
+        total, per_delegation = _approved_counts(meeting)
+        # The person as they would be: counted in the total already, not in the new one.
+        moved = cast(
+            Participant, SimpleNamespace(delegation=delegation, delegation_id=delegation.id)
+        )
+        if not _fits(meeting, moved, total - 1, per_delegation):
+            raise RegistrationError(
+                _("The registration has problems."),
+                {
+                    "organisation": _(
+                        "%(organisation)s has no approved place left within its quota: "
+                        "decline or cancel one of its registrations first, or choose "
+                        "another organisation.",
+                        organisation=delegation.display_name,
+                    )
+                },
+            )
+    values: dict[str, Any] = {
+        "delegation_id": delegation.id,
+        "honorific": (request.honorific or "").strip() or None,
+        "given_name": request.given_name.strip(),
+        "family_name": request.family_name.strip(),
+        "position": (request.position or "").strip() or None,
+        "email": email,
+        "role": request.role,
+        "funded": request.funded,
+        "needs_visa_letter": request.needs_visa_letter,
+        "dietary": (request.dietary or "").strip() or None,
+        "accessibility": (request.accessibility or "").strip() or None,
+        "list_consent": request.list_consent,
+    }
+    changed = [name for name, value in values.items() if getattr(person, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(person, name, value := values[name])
+        if name == "email":
+            person.email_key = mailbox_key(value)
+    if "delegation_id" in changed:
+        person.delegation = delegation
+    if "email" in changed:
+        find_or_invite(email)
+    audit.log(
+        "registration.updated",
+        meeting=meeting,
+        target=f"{person.ref} ({person.email})",
+        details={"fields": ["organisation" if n == "delegation_id" else n for n in changed]},
+    )
+    db.session.flush()
+    return changed
 
 
 def _past(action: str) -> str:
@@ -327,100 +469,6 @@ def offered_actions(status: RegistrationStatus) -> tuple[str, ...]:
         action
         for action, allowed in TRANSITIONS.items()
         if status in allowed and not (action == "approve" and status is APPROVED)
-    )
-
-
-@dataclass(frozen=True)
-class RegistrationRow:
-    """One registration as the organisers' desk shows it, with the decisions it allows."""
-
-    ref: str
-    honorific: str | None
-    given_name: str
-    family_name: str
-    position: str | None
-    email: str
-    role: ParticipantRole
-    status: RegistrationStatus
-    funded: bool
-    needs_visa_letter: bool
-    dietary: str | None
-    accessibility: str | None
-    list_consent: bool
-    actions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DelegationView:
-    id: int
-    name: str
-    acronym: str | None
-    kind: OrganisationKind
-    participants: list[RegistrationRow]
-    approved: int
-    quota: int | None
-
-
-def _row(person: Participant) -> RegistrationRow:
-    return RegistrationRow(
-        ref=person.ref,
-        honorific=person.honorific,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        position=person.position,
-        email=person.email,
-        role=person.role,
-        status=person.status,
-        funded=bool(person.funded),
-        needs_visa_letter=bool(person.needs_visa_letter),
-        dietary=person.dietary,
-        accessibility=person.accessibility,
-        list_consent=bool(person.list_consent),
-        actions=offered_actions(person.status),
-    )
-
-
-@dataclass(frozen=True)
-class RegistrationOverview:
-    by_status: dict[RegistrationStatus, int]
-    approved: int
-    capacity: int | None
-    delegations: list[DelegationView]
-
-
-def overview(meeting: Meeting) -> RegistrationOverview:
-    """Every registration of the meeting, by delegation in kind order, with quota use."""
-    delegations = db.session.scalars(
-        sa.select(Delegation)
-        .where(Delegation.meeting_id == meeting.id)
-        .options(selectinload(Delegation.participants))
-    ).all()
-    order = {kind: n for n, kind in enumerate(KIND_ORDER)}
-    delegations = sorted(delegations, key=lambda d: (order[d.kind], d.name.casefold()))
-    status_counts: Counter[RegistrationStatus] = Counter()
-    views = []
-    for delegation in delegations:
-        people = sorted(
-            delegation.participants, key=lambda p: (p.family_name.casefold(), p.given_name)
-        )
-        status_counts.update(p.status for p in people)
-        approved = sum(p.status is RegistrationStatus.APPROVED for p in people)
-        views.append(
-            DelegationView(
-                id=delegation.id,
-                name=delegation.name,
-                acronym=delegation.acronym,
-                kind=delegation.kind,
-                participants=[_row(p) for p in people],
-                approved=approved,
-                quota=meeting.quota_for(delegation.kind),
-            )
-        )
-    return RegistrationOverview(
-        by_status={status: status_counts.get(status, 0) for status in RegistrationStatus},
-        approved=status_counts.get(RegistrationStatus.APPROVED, 0),
-        capacity=meeting.capacity,
-        delegations=views,
     )
 
 
@@ -490,3 +538,15 @@ def participant_choices(meeting: Meeting, *, approved_only: bool = False) -> lis
         (p.ref, f"{p.given_name} {p.family_name} ({p.delegation.acronym or p.delegation.name})")
         for p in db.session.scalars(query)
     ]
+
+
+def registrations_by_ref(meeting: Meeting, refs: list[str]) -> list[Participant]:
+    """The meeting's registrations with these refs (those that exist), in order of arrival."""
+    return list(
+        db.session.scalars(
+            sa.select(Participant)
+            .where(Participant.meeting_id == meeting.id, Participant.ref.in_(refs[:1000]))
+            .options(selectinload(Participant.delegation))
+            .order_by(Participant.registered_at.asc().nulls_first(), Participant.id)
+        )
+    )
