@@ -560,3 +560,21 @@ def test_only_organisers_reach_the_desk(app, persona: str) -> None:
             assert response.status_code == 403, path
         assert b"Fifita" not in response.data
     assert _status("p-pending") is RegistrationStatus.PENDING
+
+
+def test_an_organisation_s_own_quota_is_the_one_the_desk_counts(
+    client: FlaskClient, desk: Meeting
+) -> None:
+    from eventapp.models import Delegation
+
+    traffic = db.session.scalar(sa.select(Delegation).where(Delegation.ref == "traffic"))
+    assert traffic is not None
+    traffic.quota = 1  # TRAFFIC has one approved: full, though CSOs may have 2
+    db.session.commit()
+    html = client.get(DESK).get_data(as_text=True)
+    assert re.search(
+        r"TRAFFIC</a></th><td>[^<]+</td><td>1 <strong>\(full\)</strong></td><td>1</td>", html
+    )
+    quotas = re.findall(r'<tr><th scope="row">([^<]+)</th>((?:<td>\d+</td>)+)</tr>', html)
+    cso = [q for q in quotas if q[0] == "Civil-society organisation"][-1]
+    assert [int(n) for n in re.findall(r"\d+", cso[1])] == [2, 2, 1, 2]
