@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import DEMO_SLUG, PASSWORD, demo_document, load, make_account
 
-from .test_signed_in_pages import serious_violations
+from .axe import serious_violations
 
 pytestmark = pytest.mark.browser
 

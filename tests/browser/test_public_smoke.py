@@ -10,10 +10,11 @@ import pytest
 
 from tests.conftest import DEMO_SLUG
 
+from .axe import axe_results
+
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/eventapp-screenshots")
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa"]
 PAGES = [
     ("index", "/", "Global meetings of the Wildlife Enforcement Networks"),
     (
@@ -76,10 +77,7 @@ def test_page_renders_and_passes_axe(
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
 
-    page.add_script_tag(path=str(axe_script))
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
+    result = axe_results(page, axe_script)
     (SHOTS / f"axe-{name}-{width}.json").write_text(
         json.dumps(result["violations"], indent=1), encoding="utf-8"
     )

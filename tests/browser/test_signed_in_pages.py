@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.conftest import DEMO_SLUG, PASSWORD, demo_document, load, make_account
 
+from .axe import serious_violations
+
 pytestmark = pytest.mark.browser
-
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa"]
-
-
-def serious_violations(page: Any, axe_script: Any) -> list[str]:
-    page.add_script_tag(path=str(axe_script))
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
-    return [
-        f"{v['id']}: {v['help']} at {[' '.join(n['target']) for n in v['nodes'][:3]]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.fixture
@@ -52,6 +38,14 @@ def test_organiser_pages_pass_axe(page, live_server, axe_script):
         f"/meetings/{DEMO_SLUG}/manage/team",
         f"/meetings/{DEMO_SLUG}/manage/log",
         f"/meetings/{DEMO_SLUG}/manage/agenda",
+        f"/meetings/{DEMO_SLUG}/manage/agenda/sessions/s-net",
+        f"/meetings/{DEMO_SLUG}/manage/agenda/sessions/s-net/cancel",
+        f"/meetings/{DEMO_SLUG}/manage/agenda/number",
+        f"/meetings/{DEMO_SLUG}/manage/agenda/rooms",
+        f"/meetings/{DEMO_SLUG}/manage/agenda/rooms/room-b/remove",
+        f"/meetings/{DEMO_SLUG}/manage/agenda/versions/1",
+        f"/meetings/{DEMO_SLUG}/manage/settings",
+        f"/meetings/{DEMO_SLUG}/manage/organisations",
         f"/meetings/{DEMO_SLUG}/manage/reports",
         f"/meetings/{DEMO_SLUG}/records",
     ):
