@@ -173,6 +173,7 @@ def _message(
     lang = _language(meeting, person)
     base = str(current_app.config["BASE_URL"]).rstrip("/")
     title = _title(meeting, lang)
+    account = base + "/account#calendars"
     listed = "\n\n".join("\n".join(_lines(meeting, person, s, rooms, lang, base)) for s in sessions)
     body = "\n\n".join(
         [
@@ -192,7 +193,7 @@ def _message(
                 "Your account page has a calendar of your own sessions, closed ones included, "
                 "which follows every published version: %(url)s (sign in with this e-mail "
                 "address).",
-                url=f"{base}/account#calendars",
+                url=account,
             ),
         ]
     )
