@@ -4,10 +4,13 @@ Everything is done in SQL (COUNT, GROUP BY, LIMIT/OFFSET), so that a page costs 
 statements for 20 registrations or 20,000. The CSV and XLSX exports read the same filtered
 query (`matching`), so the desk and its exports always agree.
 
-Search is accent- and case-insensitive through `fold`: one table of single-letter replacements
-that Python, PostgreSQL (`translate`) and SQLite (the same Python function, registered on each
-connection) apply alike, so a search finds the same rows on both databases. A letter that folds
-to two (ß, æ) is left as it is: `translate` maps one letter to one.
+Search is accent- and case-insensitive through `fold`, one table of single-letter replacements
+(upper to lower case, accented to bare letters): a registration matches a word when the folded
+text contains the folded word. SQLite applies the same Python function, registered on each
+connection; PostgreSQL, without extensions, runs a regular expression in which each letter is
+the class of every letter that folds to it, so a search finds the same rows on both databases.
+A letter that would fold to two (ß, æ) stays as it is. Sorting by name puts case and accents
+aside as well: SQLite by the folded text, PostgreSQL by ICU's root collation.
 """
 
 from __future__ import annotations
@@ -77,8 +80,10 @@ def _fold_table() -> dict[int, str]:
 
 
 FOLD = _fold_table()
-_FOLD_FROM = "".join(chr(code) for code in FOLD)
-_FOLD_TO = "".join(FOLD.values())
+# Every letter that folds to a given one (and that one): "a" -> "aAàÀáÁ…".
+_VARIANTS: dict[str, str] = {}
+for _code, _bare in FOLD.items():
+    _VARIANTS[_bare] = _VARIANTS.get(_bare, _bare) + chr(_code)
 
 
 def fold(text: str) -> str:
@@ -86,25 +91,62 @@ def fold(text: str) -> str:
     return text.translate(FOLD)
 
 
-class folded(FunctionElement[str]):
-    """SQL: `fold` of a text expression, the same on PostgreSQL and SQLite."""
+def _regex(word: str) -> str:
+    """A PostgreSQL regular expression that finds the folded word in text as it is stored:
+    each letter a class of every letter that folds to it (so `fold(text)` contains `word`)."""
+    parts = []
+    for char in word:
+        variants = _VARIANTS.get(char, char)
+        # In PostgreSQL's AREs a backslash makes any character but a letter or digit literal.
+        escaped = "".join(c if c.isalnum() else "\\" + c for c in variants)
+        parts.append(f"[{escaped}]" if len(variants) > 1 else escaped)
+    return "".join(parts)
+
+
+class contains_folded(sa.sql.expression.ColumnElement[bool]):
+    """SQL: does `fold(text)` contain `word` (already folded)?
+
+    SQLite compares the folded text with LIKE; PostgreSQL runs a regular expression of letter
+    classes over the text as stored, which needs no function call per row.
+    """
+
+    type = sa.Boolean()
+    inherit_cache = False
+
+    def __init__(self, text: Any, word: str):
+        self.text = text
+        self.word = word
+
+
+@compiles(contains_folded)
+def _contains_sqlite(element: contains_folded, compiler: SQLCompiler, **kw: Any) -> str:
+    pattern = compiler.process(sa.literal(_like(element.word)), **kw)
+    return f"desk_fold({compiler.process(element.text, **kw)}) LIKE {pattern} ESCAPE '\\'"
+
+
+@compiles(contains_folded, "postgresql")
+def _contains_postgresql(element: contains_folded, compiler: SQLCompiler, **kw: Any) -> str:
+    pattern = compiler.process(sa.literal(_regex(element.word)), **kw)
+    return f"({compiler.process(element.text, **kw)}) ~ {pattern}"
+
+
+class sort_key(FunctionElement[str]):
+    """SQL: a text as the desk sorts it, case and accents aside: SQLite sorts `fold(text)`;
+    PostgreSQL sorts with ICU's root collation, which puts é beside e and a beside A."""
 
     type = sa.String()
     inherit_cache = True
     name = "desk_fold"
 
 
-@compiles(folded)
-def _fold_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(sort_key)
+def _sort_sqlite(element: sort_key, compiler: SQLCompiler, **kw: Any) -> str:
     return f"desk_fold({compiler.process(element.clauses, **kw)})"
 
 
-@compiles(folded, "postgresql")
-def _fold_postgresql(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
-    args = compiler.process(element.clauses, **kw)
-    plain = compiler.process(sa.literal(_FOLD_FROM), **kw)
-    bare = compiler.process(sa.literal(_FOLD_TO), **kw)
-    return f"translate({args}, {plain}, {bare})"
+@compiles(sort_key, "postgresql")
+def _sort_postgresql(element: sort_key, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'({compiler.process(element.clauses, **kw)}) COLLATE "und-x-icu"'
 
 
 @sa.event.listens_for(Engine, "connect")
@@ -188,7 +230,7 @@ def _conditions(meeting: Meeting, query: DeskQuery) -> list[Any]:
         where.append(checked.is_not(None) if query.checked_in else checked.is_(None))
     words = fold(query.q).split()
     if words:
-        haystack = folded(
+        haystack = (
             sa.func.coalesce(Participant.honorific, "")
             + " "
             + Participant.given_name
@@ -201,14 +243,14 @@ def _conditions(meeting: Meeting, query: DeskQuery) -> list[Any]:
             + " "
             + sa.func.coalesce(Delegation.acronym, "")
         )
-        where.extend(haystack.like(_like(word), escape="\\") for word in words)
+        where.extend(contains_folded(haystack, word) for word in words)
     return where
 
 
 def _order(sort: str) -> list[Any]:
-    by_name = [folded(Participant.family_name), folded(Participant.given_name), Participant.id]
+    by_name = [sort_key(Participant.family_name), sort_key(Participant.given_name), Participant.id]
     if sort == "organisation":
-        return [folded(Delegation.name), *by_name]
+        return [sort_key(Delegation.name), *by_name]
     if sort == "status":
         rank = sa.case(
             {status.value: n for n, status in enumerate(STATUS_ORDER)}, value=Participant.status
