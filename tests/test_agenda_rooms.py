@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from eventapp.agenda import sessions
 from eventapp.extensions import db
 from eventapp.models import Meeting, Room, Session
 from tests.factories import DEMO_SLUG, make_account
@@ -184,3 +185,9 @@ def test_two_rooms_cannot_share_a_name(organiser: FlaskClient) -> None:
     assert stored_rooms() == before
     # A room keeps its own name, in other letters too.
     assert _change(organiser, "room-b", name="MEETING ROOM B", capacity="40").status_code == 303
+
+
+@pytest.mark.parametrize("capacity", [0, -1, 1_000_001, True])
+def test_the_room_service_bounds_capacity_as_the_schema_does(demo_meeting, capacity):
+    with pytest.raises(sessions.RoomProblem, match="from 1 to 1000000"):
+        sessions.set_room_capacity(demo_meeting, "room-b", capacity)

@@ -382,6 +382,7 @@ class RoomInUse(RoomProblem):
 
 
 NAME_LENGTH = 300  # rooms.name
+MAX_ROOM_CAPACITY = 1_000_000  # the schema's bound
 
 
 @dataclass(frozen=True)
@@ -451,8 +452,17 @@ def _unique_name(meeting: Meeting, name: str, ref: str | None = None) -> str:
 
 
 def _capacity(capacity: int | None) -> int | None:
-    if capacity is not None and (isinstance(capacity, bool) or capacity < 0):
-        raise RoomProblem(gettext("A room's capacity is a number of places, 0 or more."))
+    # As the schema bounds it, so that every room can be exported and imported again.
+    if capacity is not None and (
+        isinstance(capacity, bool) or not 1 <= capacity <= MAX_ROOM_CAPACITY
+    ):
+        raise RoomProblem(
+            gettext(
+                "A capacity is a number of places from %(min)d to %(max)d.",
+                min=1,
+                max=MAX_ROOM_CAPACITY,
+            )
+        )
     return capacity
 
 
