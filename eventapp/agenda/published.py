@@ -353,27 +353,36 @@ def _version_items(meeting: Meeting, version: AgendaVersion, include_closed: boo
     # or may no longer be named, is not named.
     people: dict[str, Person] = {}
     if refs:
+        named_rows = db.session.execute(
+            sa.select(
+                Participant.ref,
+                Participant.honorific,
+                Participant.given_name,
+                Participant.family_name,
+            ).where(
+                Participant.meeting_id == meeting.id,
+                # One parameter for the whole list: no statement built anew for each ref.
+                Participant.ref.in_(sa.bindparam("refs", expanding=True)),
+                disclosure.named_participants(),
+            ),
+            {"refs": refs},
+        )
         people = {
-            row.ref: Person(row.honorific, row.given_name, row.family_name, row.ref)
-            for row in db.session.execute(
-                sa.select(*disclosure.NAME_COLUMNS).where(
-                    Participant.meeting_id == meeting.id,
-                    Participant.ref.in_(refs),
-                    disclosure.named_participants(),
-                )
-            )
+            ref: Person(honorific, given, family, ref)
+            for ref, honorific, given, family in named_rows
         }
     tz = meeting.zone
+    kinds = {kind.value: kind for kind in SessionKind}
 
     def named(refs: list[str]) -> tuple[Person, ...]:
-        return tuple(people[ref] for ref in refs if ref in people)
+        return tuple([people[ref] for ref in refs if ref in people])
 
     return [
         Item(
             ref=e["ref"],
             number=e["number"],
             title=e["title"],
-            kind=SessionKind(e["kind"]),
+            kind=kinds[e["kind"]],
             description=e["description"],
             start=datetime.fromisoformat(e["start_utc"]).astimezone(tz),
             end=datetime.fromisoformat(e["end_utc"]).astimezone(tz),
