@@ -582,3 +582,13 @@ def test_an_organisation_s_own_quota_is_the_one_the_desk_counts(
     quotas = re.findall(r'<tr><th scope="row">([^<]+)</th>((?:<td>\d+</td>)+)</tr>', html)
     cso = [q for q in quotas if q[0] == "Civil-society organisation"][-1]
     assert [int(n) for n in re.findall(r"\d+", cso[1])] == [2, 2, 1, 2]
+
+
+def test_a_confirmation_with_nothing_to_do_says_so_and_offers_no_button(
+    client: FlaskClient, desk: Meeting
+) -> None:
+    html = client.post(DECISIONS, data=_bulk(client, ["p-th-1", "p-za-1"], "approve")).get_data(
+        as_text=True
+    )
+    assert "Nothing to decide" in html and "Nothing: approved already." in html
+    assert 'name="confirmed"' not in html
