@@ -104,6 +104,8 @@ class Timing:
     key: str
     label: str
     samples_ms: list[float] = field(default_factory=list)
+    # CPU time of this process for the same calls: what other work on the machine slows less.
+    cpu_ms: list[float] = field(default_factory=list)
     first_ms: float | None = None
     queries: int | None = None
     skipped: str | None = None
@@ -240,16 +242,17 @@ class ScaleBench:
 
     def timed(
         self, call: Callable[[], T], prepare: Callable[[], object] | None = None
-    ) -> tuple[float, int, T]:
+    ) -> tuple[float, int, T, float]:
         """Run ``call`` once (after ``prepare``, untimed): milliseconds, SQL statements sent,
-        and what it returned."""
+        what it returned, and the process's CPU milliseconds."""
         if prepare is not None:
             prepare()
         before = self.counter.count
+        cpu = time.process_time()
         start = time.perf_counter()
         value = call()
         elapsed = ms_since(start)
-        return elapsed, self.counter.count - before, value
+        return elapsed, self.counter.count - before, value, (time.process_time() - cpu) * 1000
 
     def run_operation(
         self, key: str, call: Callable[[], T], prepare: Callable[[], object] | None = None
@@ -260,9 +263,11 @@ class ScaleBench:
         before anything is recorded.
         """
         timing = Timing(key, OPERATIONS[key])
-        timing.first_ms, timing.queries, value = self.timed(call, prepare)
+        timing.first_ms, timing.queries, value, _ = self.timed(call, prepare)
         for _ in range(self.runs):
-            timing.samples_ms.append(self.timed(call, prepare)[0])
+            elapsed, _, _, cpu = self.timed(call, prepare)
+            timing.samples_ms.append(elapsed)
+            timing.cpu_ms.append(cpu)
         self.result.timings.append(timing)
         self.maybe_profile(key, call, prepare)
         return value
@@ -531,19 +536,20 @@ def markdown(results: list[ScaleResult], meta: Json) -> str:
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "| scale | operation | n | median | min | max | first | SQL |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| scale | operation | n | median | min | max | CPU median | first | SQL |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         for t in r.timings:
             stats = t.stats()
             if stats is None:
-                lines.append(f"| {r.scale} | {t.label} | 0 | skipped | | | | |")
+                lines.append(f"| {r.scale} | {t.label} | 0 | skipped | | | | | |")
                 continue
             first = fmt(t.first_ms) if t.first_ms is not None else ""
+            cpu = fmt(statistics.median(t.cpu_ms)) if t.cpu_ms else ""
             lines.append(
                 f"| {r.scale} | {t.label} | {len(t.samples_ms)} | {fmt(stats[0])} | "
-                f"{fmt(stats[1])} | {fmt(stats[2])} | {first} | {t.queries} |"
+                f"{fmt(stats[1])} | {fmt(stats[2])} | {cpu} | {first} | {t.queries} |"
             )
     notes = [f"scale {r.scale}: {note}" for r in results for note in r.notes]
     notes.append(

@@ -6,10 +6,12 @@ Usage, from the repository root::
     .venv/bin/python bench/serve_compare.py [--n 50] [--warmup 3] [--workers 2]
                                             [--database URL] [--json FILE]
                                             [--indico http://127.0.0.1:8000] [--event 1]
+                                            [--scale N]
 
 The meeting is the one ``/work/shared/peers/indico/populate.py`` gives Indico: 3 days from
 2026-12-07 (Europe/Zurich), 30 talks of 30 minutes (10 a day) every 45 minutes from 09:00 in
-rooms A-D, one speaker each, 100 approved participants. It is written here as a
+rooms A-D, one speaker each, 100 approved participants (or, with ``--scale N``, the synthetic
+meeting of ``bench/generate.py`` at that scale). It is written here as a
 ``wen-meeting/1`` document, checked with ``eventapp.interchange.check_document``, then loaded
 with the commands an operator uses (``flask --app wsgi db upgrade`` and ``meeting import``)
 into a fresh SQLite file (or the ``--database`` named, which for PostgreSQL is WIPED first),
@@ -54,6 +56,7 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.generate import generate_meeting  # noqa: E402
 from bench.gunicorn import HOST, flask, serving  # noqa: E402
 from bench.run import database_label, machine, reset_postgres  # noqa: E402
 
@@ -110,13 +113,13 @@ INDICO = {
 
 # (key, label, path, may be missing): the pages measured, in order.
 PAGES: tuple[tuple[str, str, str, bool], ...] = (
-    ("home", "meeting home", f"/meetings/{SLUG}/", False),
-    ("agenda", "agenda", f"/meetings/{SLUG}/agenda", False),
-    ("participants", "participants", f"/meetings/{SLUG}/participants", False),
-    ("ics", "agenda.ics", f"/meetings/{SLUG}/agenda.ics", True),
-    ("xml", "schedule.xml", f"/meetings/{SLUG}/schedule.xml", True),
-    ("json", "schedule.json", f"/meetings/{SLUG}/schedule.json", True),
-    ("pdf", "agenda.pdf", f"/meetings/{SLUG}/agenda.pdf", True),
+    ("home", "meeting home", "/meetings/{slug}/", False),
+    ("agenda", "agenda", "/meetings/{slug}/agenda", False),
+    ("participants", "participants", "/meetings/{slug}/participants", False),
+    ("ics", "agenda.ics", "/meetings/{slug}/agenda.ics", True),
+    ("xml", "schedule.xml", "/meetings/{slug}/schedule.xml", True),
+    ("json", "schedule.json", "/meetings/{slug}/schedule.json", True),
+    ("pdf", "agenda.pdf", "/meetings/{slug}/agenda.pdf", True),
 )
 # Also measured as the first GET after a change ("<key>-render").
 RENDERED = ("agenda", "ics", "xml", "json")
@@ -296,12 +299,12 @@ class Change:
     """What every change the public can see does to the response cache: the meeting's content
     version raised (models/content.py), here straight through the database, untimed."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, slug: str):
         self.engine = sa.create_engine(url)
         meetings = sa.table("meetings", sa.column("slug"), sa.column("content_version"))
         self.statement = (
             sa.update(meetings)
-            .where(meetings.c.slug == SLUG)
+            .where(meetings.c.slug == slug)
             .values(content_version=meetings.c.content_version + 1)
         )
 
@@ -341,8 +344,8 @@ def markdown(results: list[PageResult], meta: Json, indico: list[PageResult]) ->
         f"## eventapp under gunicorn ({meta['workers']} workers), {meta['date']}",
         "",
         f"{meta['machine']['cpus']} CPUs ({meta['machine']['cpu']}), Python "
-        f"{meta['machine']['python']}; database {meta['database']}; the Indico peer's meeting "
-        f"(30 talks, 100 participants); {meta['n']} sequential GETs after {meta['warmup']} "
+        f"{meta['machine']['python']}; database {meta['database']}; {meta['meeting']}; "
+        f"{meta['n']} sequential GETs after {meta['warmup']} "
         f"warm-ups, new TCP connection each; ms. Load average {meta['load'][0]:.1f} before, "
         f'{meta["load"][1]:.1f} after (the measurement itself adds about 1). "first render": '
         "each GET the first after a change.",
@@ -420,6 +423,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "(started by /work/shared/peers/indico/setup.sh)",
     )
     parser.add_argument("--event", type=int, default=1, help="Indico's event id (1)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        help="serve bench/generate.py's meeting at this scale instead of the Indico peer's "
+        "(Indico's at the same scale: bench/indico_scales.py)",
+    )
     args = parser.parse_args(argv)
     if args.n < 1 or args.warmup < 0 or args.workers < 1:
         parser.error("--n and --workers must be at least 1, --warmup at least 0")
@@ -430,11 +440,12 @@ def serve_and_measure(args: argparse.Namespace, work: Path) -> tuple[list[PageRe
     """Load the meeting, start gunicorn, measure every page, always stop gunicorn."""
     from eventapp.interchange import check_document
 
-    document = peer_meeting()
+    document = generate_meeting(args.scale, seed=1) if args.scale else peer_meeting()
+    slug = document["meeting"]["slug"]
     problems = check_document(document)
     if problems:
         listing = "\n".join(f"  {p}" for p in problems)
-        raise SystemExit(f"the peer meeting is not a valid wen-meeting/1 document:\n{listing}")
+        raise SystemExit(f"the meeting is not a valid wen-meeting/1 document:\n{listing}")
     source = work / "indico-peer.json"
     source.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -452,9 +463,10 @@ def serve_and_measure(args: argparse.Namespace, work: Path) -> tuple[list[PageRe
     flask(["meeting", "import", str(source)], env)
 
     results: list[PageResult] = []
-    change = Change(url)
+    change = Change(url, slug)
     with serving(env, work / "gunicorn.log", workers=args.workers, port=args.port) as port:
-        for key, label, path, optional in PAGES:
+        for key, label, pattern, optional in PAGES:
+            path = pattern.format(slug=slug)
             status = get(port, path)[0]
             if status != 200:
                 if optional and status == 404:
@@ -497,6 +509,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": machine(),
         "database": database,
         "workers": args.workers,
+        "meeting": (
+            f"bench/generate.py's meeting at scale {args.scale}"
+            if args.scale
+            else "the Indico peer's meeting (30 talks, 100 participants)"
+        ),
         "n": args.n,
         "warmup": args.warmup,
         # 1-minute load average before and after: the client and gunicorn add about 1.
