@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import icalendar
 import pytest
+from flask.testing import FlaskClient
 
 from eventapp.agenda import ical
+from tests.factories import DEMO_SLUG, demo_document, load
+from tests.helpers import libical_events
 
 TRICKY = [
     "plain",
@@ -49,3 +52,34 @@ def test_no_line_is_longer_than_75_octets(value: str) -> None:
 
 def test_control_characters_are_dropped() -> None:
     assert ical.text("bell\x07 null\x00 escape\x1b del\x7f") == "bell null escape del"
+
+
+def test_a_feed_of_awkward_titles_reads_back_in_libical_and_icalendar(client: FlaskClient) -> None:
+    doc = demo_document()
+    titles = {s["ref"]: value for s, value in zip(doc["sessions"], TRICKY, strict=False)}
+    for session in doc["sessions"]:
+        if session["ref"] in titles:
+            session["title"] = titles[session["ref"]].replace("\r", " ").replace("\n", " ")
+            session.pop("number", None)
+    load(doc)
+    text = client.get(f"/meetings/{DEMO_SLUG}/agenda.ics").get_data(as_text=True)
+    errors, events = libical_events(text)
+    assert errors == 0
+    cal = icalendar.Calendar.from_ical(text)
+    summaries = {str(e["uid"]).split(".")[0]: str(e["summary"]) for e in cal.walk("VEVENT")}
+    shown = [ref for ref in titles if ref in events]  # public sessions only
+    assert len(shown) >= 4
+    for ref in shown:
+        assert summaries[ref] == titles[ref].replace("\r", " ").replace("\n", " ")
+
+
+def test_a_meeting_in_utc_writes_its_times_in_utc_form(client: FlaskClient) -> None:
+    doc = demo_document()
+    doc["meeting"]["timezone"] = "UTC"
+    load(doc)
+    text = client.get(f"/meetings/{DEMO_SLUG}/agenda.ics").get_data(as_text=True)
+    starts = [line for line in text.split("\r\n") if line.startswith("DTSTART")]
+    events = [line for line in starts if line.endswith("Z")]
+    assert events and all(";TZID=" not in line for line in events)
+    errors, read = libical_events(text)
+    assert errors == 0 and read
