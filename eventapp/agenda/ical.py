@@ -12,16 +12,15 @@ VTIMEZONE is built with the library, once per zone and span of years.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
-from .published import Agenda, Item, kind_label
+from .published import Agenda, Item, Words
 from .service import location
 
 PRODID = "-//eventapp//Wildlife Enforcement Networks meetings//EN"
@@ -67,28 +66,6 @@ def calendar(agenda: Agenda) -> bytes:
         # A cancelled session stays in the feed, so that calendars holding it learn of it.
         events = "".join(_event(agenda, item, words) for item in (*agenda.items, *agenda.cancelled))
     return f"{head}{zone}{events}END:VCALENDAR\r\n".encode()
-
-
-class Words:
-    """The feed's few translated words, each asked of the catalogue once per feed."""
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[str, int], str] = {}
-
-    def _word(self, key: str, n: int, find: Callable[[], str]) -> str:
-        word = self._known.get((key, n))
-        if word is None:
-            word = self._known[(key, n)] = find()
-        return word
-
-    def chairs(self, n: int) -> str:
-        return self._word("chair", n, lambda: ngettext("Chair", "Chairs", n))
-
-    def speakers(self, n: int) -> str:
-        return self._word("speaker", n, lambda: ngettext("Speaker", "Speakers", n))
-
-    def kind(self, item: Item) -> str:
-        return self._word(item.kind, 0, lambda: kind_label(item.kind))
 
 
 def text(value: str) -> str:

@@ -14,6 +14,7 @@ the exports' caches and versions.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import ngettext
 from sqlalchemy.orm import defer, joinedload
 
 from .. import disclosure, localtime
@@ -402,6 +404,29 @@ def _version_items(meeting: Meeting, version: AgendaVersion, include_closed: boo
 def kind_label(kind: SessionKind) -> str:
     """The session kind's name in the current language."""
     return label(SessionKind(kind))
+
+
+class Words:
+    """The few translated words of an export, each asked of the catalogue once per export:
+    with hundreds of sessions, asking for each costs more than writing the rest."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int], str] = {}
+
+    def _word(self, key: str, n: int, find: Callable[[], str]) -> str:
+        word = self._known.get((key, n))
+        if word is None:
+            word = self._known[(key, n)] = find()
+        return word
+
+    def chairs(self, n: int) -> str:
+        return self._word("chair", n, lambda: ngettext("Chair", "Chairs", n))
+
+    def speakers(self, n: int) -> str:
+        return self._word("speaker", n, lambda: ngettext("Speaker", "Speakers", n))
+
+    def kind(self, item: Item) -> str:
+        return self._word(item.kind, 0, lambda: kind_label(item.kind))
 
 
 def _people(people: list[Participant]) -> tuple[Person, ...]:
