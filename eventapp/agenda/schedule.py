@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import force_locale
 
 from .. import localtime
-from .published import Agenda, Item, Place, kind_label
+from .published import Agenda, Item, Place, Words, kind_label
 from .service import description
 
 # Fixed for good (uuid5 of the URL namespace and "urn:eventapp:schedule"): every guid hangs on it.
@@ -169,10 +169,15 @@ def _by_room(agenda: Agenda, items: tuple[Item, ...]) -> list[tuple[Place, list[
 
 
 def _event(
-    agenda: Agenda, item: Item, ids: EventIds, people: dict[str, int], track: str
+    agenda: Agenda,
+    item: Item,
+    ids: EventIds,
+    people: dict[str, int],
+    track: str,
+    words: Words,
 ) -> dict[str, Any]:
     """The fields both forms share, in the JSON form's names and types."""
-    text = description(item)
+    text = description(item, words)
     return {
         "guid": ids.guid,
         "id": ids.id,
@@ -207,6 +212,7 @@ def schedule_json(agenda: Agenda) -> dict[str, Any]:
     """The c3voc JSON form (schema.json), events keyed by room name per day."""
     ids, people = event_ids(agenda), person_ids(agenda)
     with force_locale("en"):
+        words = Words()
         tracks = _tracks(agenda)
         conference: dict[str, Any] = {
             "acronym": acronym(agenda),
@@ -234,7 +240,7 @@ def schedule_json(agenda: Agenda) -> dict[str, Any]:
                 "day_end": _iso(day.end),
                 "rooms": {
                     place.name: [
-                        _event(agenda, item, ids[item.ref], people, tracks[item.kind][0])
+                        _event(agenda, item, ids[item.ref], people, tracks[item.kind][0], words)
                         for item in items
                     ]
                     for place, items in _by_room(agenda, day.items)
@@ -273,6 +279,7 @@ def schedule_xml(agenda: Agenda) -> bytes:
         "  <conference>",
     ]
     with force_locale("en"):
+        words = Words()
         tracks = _tracks(agenda)
         out += [
             _element(2, "acronym", acronym(agenda)),
@@ -304,7 +311,7 @@ def schedule_xml(agenda: Agenda) -> bytes:
                 room = _attributes(name=place.name, guid=guid(agenda, "room", place.ref))
                 out.append(f"    <room{room}>")
                 for item in items:
-                    event = _event(agenda, item, ids[item.ref], people, tracks[item.kind][0])
+                    event = _event(agenda, item, ids[item.ref], people, tracks[item.kind][0], words)
                     _xml_event(out, event)
                 out.append("    </room>")
             out.append("  </day>")

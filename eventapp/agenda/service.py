@@ -18,12 +18,12 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app, render_template
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, gettext
 
 from .. import localtime
 from ..config import PROJECT_ROOT
 from ..reports import render
-from .published import Agenda, Item, Person, kind_label
+from .published import Agenda, Item, Person, Words, kind_label
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +42,18 @@ def location(agenda: Agenda, item: Item) -> str:
     return text or agenda.title
 
 
-def description(item: Item) -> str:
-    """The session's description, then its chairs and speakers who may be named, as text."""
+def description(item: Item, words: Words | None = None) -> str:
+    """The session's description, then its chairs and speakers who may be named, as text.
+
+    An export passes one `words` for all its sessions: the catalogue is asked once.
+    """
+    words = words or Words()
     text = (item.description or "").strip()
     lines = [text] if text else []
     if item.chairs:
-        lines.append(f"{ngettext('Chair', 'Chairs', len(item.chairs))}: {_names(item.chairs)}")
+        lines.append(f"{words.chairs(len(item.chairs))}: {_names(item.chairs)}")
     if item.speakers:
-        label = ngettext("Speaker", "Speakers", len(item.speakers))
-        lines.append(f"{label}: {_names(item.speakers)}")
+        lines.append(f"{words.speakers(len(item.speakers))}: {_names(item.speakers)}")
     return "\n\n".join(lines)
 
 
