@@ -11,7 +11,6 @@ public page is 404 to everyone, its own people included.
 from __future__ import annotations
 
 import dataclasses
-import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -124,25 +123,7 @@ def personal_agenda(meeting: Meeting, person: Participant) -> published.Agenda:
     return dataclasses.replace(agenda, days=days, cancelled=cancelled)
 
 
-# One URL property of the feed, with the lines it is folded onto (RFC 5545 3.1).
-_URL_PROPERTY = re.compile(r"^URL:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*\r\n", re.MULTILINE)
-_FOLD = re.compile(r"\r\n[ \t]")
-
-
 def personal_feed(meeting: Meeting, person: Participant) -> bytes:
     """The iCalendar text of the person's own sessions; closed ones without a URL."""
     agenda = personal_agenda(meeting, person)
-    feed = ical.calendar(agenda)
-    hidden = {
-        ical.session_url(agenda, item)
-        for item in (*agenda.items, *agenda.cancelled)
-        if not item.public
-    }
-    if not hidden:
-        return feed
-
-    def keep(found: re.Match[str]) -> str:
-        value = _FOLD.sub("", found.group(0)).removeprefix("URL:").rstrip("\r\n")
-        return "" if value in hidden else found.group(0)
-
-    return _URL_PROPERTY.sub(keep, feed.decode()).encode()
+    return ical.calendar(agenda)

@@ -210,9 +210,11 @@ def _event(agenda: Agenda, item: Item, words: Words) -> str:
         f"LAST-MODIFIED:{modified}",
         f"LOCATION:{text(location(agenda, item))}",
         f"STATUS:{'CANCELLED' if item.cancelled else 'CONFIRMED'}",
-        f"URL:{session_url(agenda, item)}",
-        "END:VEVENT",
     ]
+    # A closed session (only in its own people's feeds) has no public page to point to.
+    if item.public:
+        lines.append(f"URL:{session_url(agenda, item)}")
+    lines.append("END:VEVENT")
     return "".join(_fold(line) for line in lines)
 
 
