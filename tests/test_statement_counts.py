@@ -6,11 +6,6 @@ row at a time; the service that gathers the page's data loads what it shows at o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from bench.generate import generate_meeting
@@ -18,7 +13,7 @@ from eventapp.accounts import service as accounts
 from eventapp.extensions import db
 from eventapp.models import AccountRole, Meeting
 from tests.factories import load, make_account
-from tests.helpers import sign_in
+from tests.helpers import counted, sign_in
 
 SCALES = (1, 3)
 ORGANISER = "desk@example.org"
@@ -31,21 +26,6 @@ PAGES = (
     "/meetings/{slug}/records",
     "/meetings/{slug}/records/{record}",
 )
-
-
-@contextmanager
-def counted() -> Iterator[list[str]]:
-    """Every SQL statement sent to the database while the block runs."""
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _meeting_of_scale(scale: int) -> tuple[Meeting, str]:
