@@ -19,7 +19,15 @@ SCALES = (1, 3)
 ORGANISER = "desk@example.org"
 PAGES = (
     "/meetings/{slug}/manage/",
+    "/meetings/{slug}/manage/?q=a&sort=organisation",
+    "/meetings/{slug}/manage/registrations.csv",
     "/meetings/{slug}/manage/agenda",
+    "/meetings/{slug}/manage/agenda/sessions/{record}",
+    "/meetings/{slug}/manage/agenda/rooms",
+    "/meetings/{slug}/manage/agenda/versions/1",
+    "/meetings/{slug}/manage/agenda/people?q=a",
+    "/meetings/{slug}/manage/settings",
+    "/meetings/{slug}/manage/organisations",
     "/meetings/{slug}/manage/team",
     "/meetings/{slug}/manage/log",
     "/meetings/{slug}/manage/reports",
