@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from . import localtime
 from .extensions import db
-from .models import AuditEntry, Meeting, User
+from .models import AuditEntry, Meeting, Participant, User
 
 SYSTEM_ACTOR = "system (command line)"
+# In `details`: the ref of the participant who made the change themselves, without an account.
+ACTOR_PARTICIPANT = "actor_participant"
+PAGE_SIZE = 50
 
 
 def current_actor() -> User | None:
@@ -32,12 +39,21 @@ def log(
     target: str | None = None,
     details: dict[str, Any] | None = None,
     actor: User | None = None,
+    participant: Participant | None = None,
 ) -> AuditEntry:
-    """Record a change; flushed with the change itself, so both commit or neither does."""
+    """Record a change; flushed with the change itself, so both commit or neither does.
+
+    `participant`: the registration the change is about. When no account is behind the change
+    (the public registration form), that person made it, and the log names them.
+    """
     actor = actor or current_actor()
+    name = actor.email if actor else SYSTEM_ACTOR
+    if actor is None and participant is not None:
+        name = participant.full_name
+        details = {**(details or {}), ACTOR_PARTICIPANT: participant.ref}
     entry = AuditEntry(
         actor_id=actor.id if actor else None,
-        actor=actor.email if actor else SYSTEM_ACTOR,
+        actor=name,
         meeting_id=meeting.id if meeting else None,
         action=action,
         target=target,
@@ -47,11 +63,64 @@ def log(
     return entry
 
 
-def meeting_log(
-    meeting: Meeting, *, limit: int = 200, before_id: int | None = None
-) -> list[AuditEntry]:
-    """A meeting's log, newest first."""
-    query = sa.select(AuditEntry).where(AuditEntry.meeting_id == meeting.id)
-    if before_id is not None:
-        query = query.where(AuditEntry.id < before_id)
-    return list(db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+def kind_of(action: str) -> str:
+    """'registration.created' -> 'registration': what the filter of the log page offers."""
+    return action.partition(".")[0]
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of a meeting's log, newest first, and what the page's links need."""
+
+    entries: list[AuditEntry]
+    page: int
+    pages: int
+    total: int
+    kinds: list[str]  # every kind of action the meeting's log holds, for the filter
+
+
+def meeting_log_page(meeting: Meeting, *, page: int = 1, kind: str | None = None) -> LogPage:
+    """The page-th page (PAGE_SIZE entries) of the meeting's log, of one kind of action if given."""
+    of_meeting = AuditEntry.meeting_id == meeting.id
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(of_meeting).distinct())
+    kinds = sorted({kind_of(a) for a in actions})
+    query = sa.select(AuditEntry).where(of_meeting)
+    if kind:
+        prefix = AuditEntry.action.startswith(kind + ".", autoescape=True)
+        query = query.where(sa.or_(AuditEntry.action == kind, prefix))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    entries = db.session.scalars(
+        query.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    )
+    return LogPage(list(entries), page, pages, total, kinds)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """An entry as the log page shows it: its time in the meeting's zone, who acted (an
+    account's address, a participant's name, or the command line), and its details."""
+
+    at: datetime
+    offset: str  # 'UTC+07:00' at that time
+    actor: str
+    by_participant: bool
+    action: str
+    target: str | None
+    details: list[tuple[str, str]]
+
+
+def line(entry: AuditEntry, zone: ZoneInfo) -> LogLine:
+    details = dict(entry.details or {})
+    by_participant = details.pop(ACTOR_PARTICIPANT, None) is not None
+    at = entry.at.astimezone(zone)
+    return LogLine(
+        at=at,
+        offset=localtime.utc_offset_label(zone, at.replace(tzinfo=None)),
+        actor=entry.actor,
+        by_participant=by_participant,
+        action=entry.action,
+        target=entry.target,
+        details=[(str(k), "" if v is None else str(v)) for k, v in details.items()],
+    )

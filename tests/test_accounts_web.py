@@ -223,9 +223,9 @@ def test_admin_creates_accounts_and_appointments_are_audited(client, demo_meetin
     token = csrf_token(client, f"/meetings/{demo_meeting.slug}/manage/team")
     response = client.post(
         f"/meetings/{demo_meeting.slug}/manage/team",
-        data={"email": "new@example.org", "role": "organiser", "csrf_token": token},
+        data={"person": "new@example.org", "role": "organiser", "csrf_token": token},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     log = client.get(f"/meetings/{demo_meeting.slug}/manage/log").get_data(as_text=True)
     assert "team.appointed" in log, log
     assert "new@example.org" in log.lower() and "admin@example.org" in log
@@ -239,13 +239,13 @@ def test_organisers_appoint_rapporteurs_but_not_organisers(client, demo_meeting)
     path = f"/meetings/{demo_meeting.slug}/manage/team"
     token = csrf_token(client, path)
     response = client.post(
-        path, data={"email": "r@example.org", "role": "organiser", "csrf_token": token}
+        path, data={"person": "r@example.org", "role": "organiser", "csrf_token": token}
     )
     assert response.status_code == 403
     response = client.post(
-        path, data={"email": "r@example.org", "role": "rapporteur", "csrf_token": token}
+        path, data={"person": "r@example.org", "role": "rapporteur", "csrf_token": token}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert "r@example.org" in client.get(path).get_data(as_text=True)
 
 

@@ -62,8 +62,18 @@ class NewAccountForm(FlaskForm):
 
 
 class AppointForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(
-        _l("Role"),
-        choices=choices([AccountRole.RAPPORTEUR, AccountRole.ORGANISER]),
+    person = StringField(
+        _l("Participant or e-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l(
+            "Type a participant's name, part of it, or an e-mail address. Someone who has no "
+            "account yet gets one, and is told how to choose a password."
+        ),
     )
+    role = SelectField(_l("Role"))
+
+    def prepare(self, roles: list[AccountRole], suggest_url: str) -> None:
+        """Offer the roles the signed-in account may appoint, and only those; people.js
+        suggests participants from `suggest_url` as one types."""
+        self.role.choices = choices(roles)
+        self.person.render_kw = {"data-people": suggest_url}

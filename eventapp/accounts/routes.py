@@ -18,16 +18,18 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from jinja2.utils import htmlsafe_json_dumps
 
 from .. import audit
 from ..agenda import feeds
 from ..extensions import csrf, limiter
 from ..lookups import account_or_404, meeting_or_404
 from ..mailbox import mailbox_key
-from ..models import AccountRole
+from ..models import AccountRole, Meeting, Participant, User
 from ..vocabulary import label
-from . import forms, overview, service
+from . import forms, notices, overview, service
 from .permissions import (
     ADMIN,
     ORGANISER,
@@ -258,54 +260,133 @@ def admin_toggle_active(user_id: int) -> ResponseReturnValue:
 # -- a meeting's team and its audit log ---------------------------------------------------------
 
 
+def _roles_to_appoint(meeting: Meeting) -> list[AccountRole]:
+    user = signed_in_account()
+    return [r for r in service.MEETING_ROLES if may_appoint(user, meeting, r)]
+
+
+def _who(user: User, participant: Participant | None) -> str:
+    return f"{participant.full_name} ({user.email})" if participant else user.email
+
+
 @bp.route("/meetings/<slug>/manage/team", methods=["GET", "POST"])
 @allow(ORGANISER)
 def team(slug: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
+    roles = _roles_to_appoint(meeting)
     form = forms.AppointForm()
+    form.prepare(roles, url_for("accounts.team_people", slug=slug))
+    wanted = request.form.get("role", "")
+    if wanted in set(service.MEETING_ROLES) and AccountRole(wanted) not in roles:
+        abort(403)  # an organiser asking to appoint an organiser: a role only admins give
     status = 200
     if form.validate_on_submit():
         role = AccountRole(form.role.data)
-        if not may_appoint(signed_in_account(), meeting, role):
-            abort(403)
-        user = service.find_or_invite(form.email.data or "")
-        service.appoint(user, meeting, role)
-        flash(_("%(email)s is appointed: %(role)s.", email=user.email, role=label(role)), "success")
-        return redirect(url_for("accounts.team", slug=slug))
-    if request.method == "POST":
+        try:
+            found = service.find_appointee(meeting, form.person.data or "")
+        except service.AccountError as exc:
+            form.person.errors = [str(exc)]
+            status = 422
+        else:
+            who = _who(found.user, found.participant)
+            if service.appoint(found.user, meeting, role) is None:
+                flash(_("%(who)s is %(role)s already.", who=who, role=label(role)), "info")
+            else:
+                notices.tell_appointed(found.user, meeting, role, found.participant)
+                flash(
+                    _(
+                        "%(who)s is appointed: %(role)s. They are told by e-mail.",
+                        who=who,
+                        role=label(role),
+                    ),
+                    "success",
+                )
+            return redirect(url_for("accounts.team", slug=slug), code=303)
+    elif request.method == "POST":
         status = 400
     return render_template(
         "accounts/team.html",
         meeting=meeting,
         team=service.meeting_team(meeting),
-        dismissable={r for r in AccountRole if may_appoint(signed_in_account(), meeting, r)},
+        dismissable=set(roles),
         form=form,
-        confirm_form=forms.ConfirmForm(),
-        can_appoint_organisers=may_appoint(signed_in_account(), meeting, AccountRole.ORGANISER),
+        roles=roles,
     ), status
 
 
-@bp.post("/meetings/<slug>/manage/team/<int:user_id>/<role>/dismiss")
+@bp.get("/meetings/<slug>/manage/team/people")
+@allow(ORGANISER)
+def team_people(slug: str) -> Response:
+    """The registered participants matching ?q= (name, organisation or e-mail), for the picker."""
+    meeting = meeting_or_404(slug)
+    text = request.args.get("q", "")[:200]
+    found = service.people_to_appoint(meeting).suggest(text) if text.strip() else []
+    # Escaped as for HTML too: a name may be "<script>…".
+    response = Response(
+        htmlsafe_json_dumps([p.as_dict() for p in found]), mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/meetings/<slug>/manage/team/<int:user_id>/<role>/dismiss", methods=["GET", "POST"])
 @allow(ORGANISER)
 def dismiss(slug: str, user_id: int, role: str) -> ResponseReturnValue:
+    """GET says what removing the appointment does; POST (with CSRF) removes it."""
     meeting = meeting_or_404(slug)
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
     try:
         account_role = AccountRole(role)
     except ValueError:
         abort(404)
     user = account_or_404(user_id)
+    if not service.is_appointed(user, meeting, account_role):
+        abort(404)
     if not may_appoint(signed_in_account(), meeting, account_role):
         abort(403)
-    service.dismiss(user, meeting, account_role)
-    return redirect(url_for("accounts.team", slug=slug))
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        service.dismiss(user, meeting, account_role)
+        flash(
+            _("%(email)s is no longer %(role)s.", email=user.email, role=label(account_role)),
+            "success",
+        )
+        return redirect(url_for("accounts.team", slug=slug), code=303)
+    return render_template(
+        "accounts/team_dismiss.html",
+        meeting=meeting,
+        member=user,
+        role=account_role,
+        form=form,
+    ), (400 if request.method == "POST" else 200)
+
+
+# The filter's words for each kind of action the services log (the part before the dot).
+ACTION_KINDS = {
+    "account": _l("Accounts"),
+    "agenda": _l("Agenda"),
+    "meeting": _l("Meeting"),
+    "organisation": _l("Organisations"),
+    "record": _l("Records"),
+    "registration": _l("Registrations"),
+    "report": _l("Reports"),
+    "room": _l("Rooms"),
+    "session": _l("Sessions"),
+    "team": _l("Team"),
+    "token": _l("API tokens"),
+}
 
 
 @bp.get("/meetings/<slug>/manage/log")
 @allow(ORGANISER)
 def audit_log(slug: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
-    before = request.args.get("before", type=int)
-    entries = audit.meeting_log(meeting, limit=100, before_id=before)
-    return render_template("accounts/audit_log.html", meeting=meeting, entries=entries)
+    kind = request.args.get("kind", "").strip() or None
+    page = audit.meeting_log_page(meeting, page=request.args.get("page", 1, type=int), kind=kind)
+    return render_template(
+        "accounts/audit_log.html",
+        meeting=meeting,
+        log=page,
+        lines=[audit.line(e, meeting.zone) for e in page.entries],
+        kind=kind,
+        kind_names={k: str(ACTION_KINDS.get(k, k)) for k in page.kinds},
+    )

@@ -19,9 +19,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..agenda import people
 from ..extensions import db
+from ..locking import lock_meeting
 from ..mailbox import mailbox_key
-from ..models import AccountRole, ApiToken, Meeting, MeetingRole, User
+from ..models import (
+    AccountRole,
+    ApiToken,
+    Meeting,
+    MeetingRole,
+    Participant,
+    RegistrationStatus,
+    User,
+)
 from ..models.types import utcnow
 
 MIN_PASSWORD_LENGTH = 10
@@ -235,20 +245,109 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
-def appoint(user: User, meeting: Meeting, role: AccountRole) -> MeetingRole:
-    """Make an account organiser or rapporteur of a meeting (idempotent)."""
-    if role not in (AccountRole.ORGANISER, AccountRole.RAPPORTEUR):
+# The roles an account holds in one meeting; the others (admin, participant) are not appointed.
+MEETING_ROLES = (AccountRole.RAPPORTEUR, AccountRole.ORGANISER)
+# Whom the team page finds by name: anyone registered, not those declined or cancelled.
+REGISTERED = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.APPROVED,
+    RegistrationStatus.WAITLISTED,
+)
+
+
+class NobodyFound(AccountError):
+    """The text names no participant and is no e-mail address."""
+
+
+class SeveralFound(AccountError):
+    """The text fits several participants; `candidates` are their labels."""
+
+    def __init__(self, message: str, candidates: list[str]):
+        super().__init__(message)
+        self.candidates = candidates
+
+
+@dataclass(frozen=True)
+class Appointee:
+    """Whom an organiser means: the account, and their registration for the meeting if any."""
+
+    user: User
+    participant: Participant | None
+
+
+def people_to_appoint(meeting: Meeting) -> people.Directory:
+    """The participants the team page finds by name or e-mail, and suggests as one types."""
+    return people.directory(meeting, among=REGISTERED)
+
+
+def find_appointee(meeting: Meeting, text: str) -> Appointee:
+    """The person a typed name, label or e-mail names: a participant of the meeting, else the
+    account of any address (made, without a password, if new)."""
+    text = text.strip()
+    match = people_to_appoint(meeting).resolve(text)
+    person = match.person
+    if "@" in text and (
+        person is None
+        or people.folded(text) not in (people.folded(person.email), people.folded(person.label))
+    ):
+        # An address that is not exactly a participant's: that address, made an account if new.
+        user = find_or_invite(text)
+        return Appointee(user, _participant(meeting, email_key=user.email_key))
+    if person is None and match.candidates:
+        labels = [c.label for c in match.candidates]
+        raise SeveralFound(
+            _(
+                "“%(text)s” fits several participants: %(names)s. Choose one of them, or type "
+                "the e-mail address.",
+                text=text,
+                names="; ".join(labels),
+            ),
+            labels,
+        )
+    if person is None:
+        raise NobodyFound(
+            _(
+                "No participant of this meeting is called “%(text)s”. Type a participant's name "
+                "or an e-mail address.",
+                text=text,
+            )
+        )
+    participant = _participant(meeting, ref=person.ref)
+    assert participant is not None  # the directory has just read it
+    return Appointee(find_or_invite(participant.email), participant)
+
+
+def _participant(
+    meeting: Meeting, *, ref: str | None = None, email_key: str | None = None
+) -> Participant | None:
+    query = sa.select(Participant).where(Participant.meeting_id == meeting.id)
+    if ref is not None:
+        query = query.where(Participant.ref == ref)
+    else:
+        query = query.where(Participant.email_key == email_key)
+    return db.session.scalar(query)
+
+
+def appoint(user: User, meeting: Meeting, role: AccountRole) -> MeetingRole | None:
+    """Make an account organiser or rapporteur of a meeting; None if it is one already."""
+    if role not in MEETING_ROLES:
         raise AccountError(_("Only organisers and rapporteurs are appointed to a meeting."))
+    lock_meeting(meeting)
     for existing in user.meeting_roles:
         if existing.meeting_id == meeting.id and existing.role is role:
-            return existing
+            return None
     appointment = MeetingRole(meeting=meeting, role=role)
     user.meeting_roles.append(appointment)
     audit.log("team.appointed", meeting=meeting, target=user.email, details={"role": role.value})
     return appointment
 
 
+def is_appointed(user: User, meeting: Meeting, role: AccountRole) -> bool:
+    return any(r.meeting_id == meeting.id and r.role is role for r in user.meeting_roles)
+
+
 def dismiss(user: User, meeting: Meeting, role: AccountRole) -> None:
+    lock_meeting(meeting)
     for existing in list(user.meeting_roles):
         if existing.meeting_id == meeting.id and existing.role is role:
             user.meeting_roles.remove(existing)
@@ -326,14 +425,24 @@ class TeamMember:
     user_id: int
     email: str
     role: AccountRole
+    name: str | None  # as registered for the meeting, if they are a participant of it
 
 
 def meeting_team(meeting: Meeting) -> list[TeamMember]:
-    """Who is appointed to the meeting, organisers first."""
+    """Who is appointed to the meeting, organisers first, with their names if registered."""
+    registered = sa.and_(
+        Participant.meeting_id == meeting.id, Participant.email_key == User.email_key
+    )
     rows = db.session.execute(
-        sa.select(User.id, User.email, MeetingRole.role)
+        sa.select(
+            User.id, User.email, MeetingRole.role, Participant.given_name, Participant.family_name
+        )
         .join(MeetingRole, MeetingRole.user_id == User.id)
+        .outerjoin(Participant, registered)
         .where(MeetingRole.meeting_id == meeting.id)
         .order_by(MeetingRole.role, User.email_key)
     ).all()
-    return [TeamMember(user_id, email, role) for user_id, email, role in rows]
+    return [
+        TeamMember(user_id, email, role, f"{given} {family}" if given is not None else None)
+        for user_id, email, role, given, family in rows
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -116,11 +116,16 @@ class Directory:
         return person.label if person is not None else ref
 
 
-def directory(meeting: Meeting, keep: Iterable[str] = ()) -> Directory:
-    """The meeting's approved participants, and those with the refs in `keep` (the people a
-    session has now, approved or not), in one query."""
+def directory(
+    meeting: Meeting,
+    keep: Iterable[str] = (),
+    among: Collection[RegistrationStatus] = (RegistrationStatus.APPROVED,),
+) -> Directory:
+    """The meeting's participants of the statuses `among` (approved ones unless said), and
+    those with the refs in `keep` (the people a session has now, approved or not), in one
+    query."""
     keep = set(keep)
-    chosen = Participant.status == RegistrationStatus.APPROVED
+    chosen: sa.ColumnElement[bool] = Participant.status.in_(sorted(among))
     if keep:
         chosen = sa.or_(chosen, Participant.ref.in_(keep))
     rows = db.session.execute(

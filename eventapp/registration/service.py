@@ -269,6 +269,7 @@ def register(
         meeting=meeting,
         target=f"{person.ref} ({person.email})",
         details={"by_organiser": by_organiser},
+        participant=person,  # named as the actor when no account registers them (the form)
     )
     if meeting.approval_rule is Approval.AUTOMATIC:
         _approve_or_wait(meeting, person, "automatic approval")

@@ -1,0 +1,72 @@
+"""What a person appointed to a meeting's team is told, in their language: sent after the commit
+with the appointment (the message waits in the outbox)."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from .. import mail
+from ..models import AccountRole, Meeting, Participant, User
+from ..vocabulary import label
+
+
+def language_of(meeting: Meeting, participant: Participant | None) -> str:
+    """The participant's own language, else the meeting's first language, else the default."""
+    offered = current_app.config["LANGUAGES"]
+    for lang in (participant.language if participant else None, *(meeting.languages or ())):
+        if lang in offered:
+            return str(lang)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _what_they_may_do(role: AccountRole) -> str:
+    if role is AccountRole.ORGANISER:
+        return _(
+            "As an organiser you manage the meeting: registrations, the agenda, organisations, "
+            "the team, records, reports and the meeting's settings."
+        )
+    return _(
+        "As a rapporteur you write the records of the meeting's sessions and submit them for "
+        "approval."
+    )
+
+
+def tell_appointed(
+    user: User, meeting: Meeting, role: AccountRole, participant: Participant | None
+) -> None:
+    """Queue the message telling `user` of their new role in `meeting`."""
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    with force_locale(language_of(meeting, participant)):
+        greeting = _("Dear %(name)s,", name=participant.full_name) if participant else _("Hello,")
+        if user.password_hash:
+            start = _(
+                "Sign in at %(login)s with this e-mail address to begin.", login=f"{base}/login"
+            )
+        else:
+            start = _(
+                "You have no password yet: choose one at %(password)s (with this e-mail "
+                "address), then sign in at %(login)s.",
+                password=f"{base}/password/forgot",
+                login=f"{base}/login",
+            )
+        if role is AccountRole.ORGANISER:
+            pages = url_for("registration.overview", slug=meeting.slug, _external=False)
+        else:
+            pages = url_for("records.index", slug=meeting.slug, _external=False)
+        body = "\n\n".join(
+            [
+                greeting,
+                _(
+                    "You are now on the team of %(meeting)s, as: %(role)s.",
+                    meeting=meeting.title,
+                    role=label(role),
+                ),
+                _what_they_may_do(role),
+                start,
+                _("Your pages for the meeting: %(url)s", url=base + pages),
+            ]
+        )
+        subject = _("Your role at %(meeting)s: %(role)s", meeting=meeting.title, role=label(role))
+    mail.send(mail.compose(user.email, subject, body))
