@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -77,6 +77,8 @@ class DelegationRow:
     approved: int
     quota: int | None
     seat_quota: int | None
+    # False: named by a registrant, waiting for an organiser to confirm or merge it.
+    confirmed: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class MergePlan:
     target: Delegation
     registrations: int
     warnings: tuple[str, ...]
+    # The registrations that move, to be told when an unconfirmed organisation is merged.
+    people: tuple[Participant, ...] = ()
 
 
 def _lang() -> str:
@@ -172,6 +176,7 @@ def delegation_rows(meeting: Meeting) -> list[DelegationRow]:
                 approved=statuses.get(RegistrationStatus.APPROVED, 0),
                 quota=d.quota,
                 seat_quota=d.seat_quota(),
+                confirmed=d.confirmed,
             )
         )
     return rows
@@ -276,21 +281,78 @@ def add_delegation(meeting: Meeting, details: OrganisationDetails) -> Delegation
     """A new organisation at the meeting; OrganisationProblems if the details are wrong."""
     lock_meeting(meeting)
     clean = _checked(meeting, details, ignore=None)
-    organisation = _restated(_organisation(clean["kind"], clean["name"]), clean)
+    return _added(meeting, _restated(_organisation(clean["kind"], clean["name"]), clean), clean)
+
+
+def _added(
+    meeting: Meeting, organisation: Organisation, clean: dict[str, Any], *, confirmed: bool = True
+) -> Delegation:
+    """The delegation stored and audited ("added" by an organiser, else "proposed")."""
     delegation = Delegation(
         meeting=meeting,
         organisation=organisation,
         ref=_new_ref(meeting, clean["acronym"], clean["name"]),
+        confirmed=confirmed,
         **clean,
     )
     db.session.add(delegation)
     db.session.flush()
     audit.log(
-        "organisation.added",
+        "organisation.added" if confirmed else "organisation.proposed",
         meeting=meeting,
         target=f"{delegation.ref} ({delegation.name})",
         details={k: v.value if isinstance(v, OrganisationKind) else v for k, v in clean.items()},
     )
+    return delegation
+
+
+def _same_organisation(meeting: Meeting, kind: str, name: str) -> Delegation | None:
+    """The meeting's organisation of that kind and (folded) name, confirmed or not."""
+    key = Organisation.key_for(name or "")
+    for other in meeting.delegations:
+        if other.kind == kind and Organisation.key_for(other.name) == key:
+            return other
+    return None
+
+
+def check_proposal(meeting: Meeting, details: OrganisationDetails) -> None:
+    """OrganisationProblems if a registrant's "not listed" organisation cannot be stored.
+
+    One the meeting has already (by kind and name) is no problem: the registrant joins it.
+    """
+    if _same_organisation(meeting, details.kind, details.name) is None:
+        _checked(meeting, replace(details, quota=None), ignore=None)
+
+
+def proposed_delegation(meeting: Meeting, details: OrganisationDetails) -> Delegation:
+    """The organisation a registrant names as not listed: the meeting's own of that kind and
+    name if it has one (confirmed, or named by someone before), else a new unconfirmed one."""
+    lock_meeting(meeting)
+    found = _same_organisation(meeting, details.kind, details.name)
+    if found is not None:
+        return found
+    clean = _checked(meeting, replace(details, quota=None), ignore=None)
+    organisation = _organisation(clean["kind"], clean["name"])
+    if organisation.id is None:  # new everywhere: the registrant's words are all there is
+        _restated(organisation, clean)
+    return _added(meeting, organisation, clean, confirmed=False)
+
+
+def confirm_delegation(meeting: Meeting, ref: str) -> Delegation:
+    """An organisation named by a registrant becomes one of the meeting's (once: confirming
+    a confirmed one changes nothing). Its people's registrations then follow the approval rule:
+    see registration.service.organisation_confirmed."""
+    lock_meeting(meeting)
+    delegation = _live(meeting, ref)
+    if not delegation.confirmed:
+        delegation.confirmed = True
+        db.session.flush()
+        audit.log(
+            "organisation.confirmed",
+            meeting=meeting,
+            target=f"{delegation.ref} ({delegation.name})",
+            details={"registrations": len(delegation.participants)},
+        )
     return delegation
 
 
@@ -373,7 +435,7 @@ def merge_plan(meeting: Meeting, source_ref: str, target_ref: str) -> MergePlan:
                 organisation=target.display_name,
             )
         )
-    return MergePlan(source, target, len(moving), tuple(warnings))
+    return MergePlan(source, target, len(moving), tuple(warnings), tuple(moving))
 
 
 def merge_delegations(meeting: Meeting, source_ref: str, target_ref: str) -> MergePlan:

@@ -16,6 +16,8 @@ from ..accounts.forms import ConfirmForm
 from ..accounts.permissions import ORGANISER, allow
 from ..lookups import meeting_or_404
 from ..models import Delegation, Meeting
+from ..registration import organisation_notices
+from ..registration import service as registration_service
 from ..registration.service import registration_state
 from . import organisations, service
 from .forms import MergeChoiceForm, OrganisationForm, SettingsForm
@@ -101,10 +103,13 @@ def settings(slug: str) -> ResponseReturnValue:
 
 
 def _organisations_page(meeting: Meeting, form: OrganisationForm, problems: list[str]) -> str:
+    rows = organisations.delegation_rows(meeting)
     return render_template(
         "meetings/organisations.html",
         meeting=meeting,
-        rows=organisations.delegation_rows(meeting),
+        rows=[r for r in rows if r.confirmed],
+        unconfirmed=[r for r in rows if not r.confirmed],
+        confirm_form=ConfirmForm(),
         form=form,
         problems=problems,
     )
@@ -193,6 +198,33 @@ def organisation_edit(slug: str, ref: str) -> ResponseReturnValue:
     ), status
 
 
+@bp.post("/meetings/<slug>/manage/organisations/<ref>/confirm")
+@allow(ORGANISER)
+def organisation_confirm(slug: str, ref: str) -> ResponseReturnValue:
+    """An organisation a registrant named becomes one of the meeting's; its people are told."""
+    meeting = meeting_or_404(slug)
+    _delegation_or_404(meeting, ref)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        delegation = organisations.confirm_delegation(meeting, ref)
+    except organisations.OrganisationGone:
+        abort(404)
+    people = list(delegation.participants)
+    registration_service.organisation_confirmed(meeting, delegation)
+    organisation_notices.tell_confirmed(people, delegation)
+    flash(
+        ngettext(
+            "%(name)s is confirmed; %(num)d person is told by e-mail.",
+            "%(name)s is confirmed; %(num)d people are told by e-mail.",
+            len(people),
+            name=delegation.display_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("meetings.organisation_list", slug=slug), code=303)
+
+
 @bp.route("/meetings/<slug>/manage/organisations/<ref>/merge", methods=["GET", "POST"])
 @allow(ORGANISER)
 def organisation_merge(slug: str, ref: str) -> ResponseReturnValue:
@@ -211,10 +243,15 @@ def organisation_merge(slug: str, ref: str) -> ResponseReturnValue:
     if request.method == "POST":
         if not confirm.validate_on_submit():
             abort(400)
+        was_confirmed = delegation.confirmed
         try:
             plan = organisations.merge_delegations(meeting, ref, into)
         except organisations.OrganisationGone:
             abort(404)
+        if not was_confirmed and plan.target.confirmed:
+            # The registrants who named it are told where they now belong.
+            registration_service.organisation_confirmed(meeting, plan.target, plan.people)
+            organisation_notices.tell_merged(list(plan.people), plan.target)
         flash(
             ngettext(
                 "%(source)s is merged into %(target)s: %(num)d registration moved.",

@@ -74,6 +74,10 @@ class Delegation(Model):
     website: Mapped[str | None] = mapped_column(sa.String(300))
     # The organisers' override of its kind's quota for this organisation; None: the kind's.
     quota: Mapped[int | None]
+    # False while it is only a registrant's "my organisation is not listed": hidden from the
+    # public and from others' registration form, its people pending, until an organiser
+    # confirms it or merges it into another.
+    confirmed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     meeting: Mapped[Meeting] = relationship(back_populates="delegations")
     organisation: Mapped[Organisation] = relationship(back_populates="delegations")

@@ -20,12 +20,22 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..fields import OneLine
-from ..models import KIND_ORDER, ParticipantRole, RegistrationStatus
+from ..meetings.organisations import country_choices
+from ..models import KIND_ORDER, OrganisationKind, ParticipantRole, RegistrationStatus
 from ..vocabulary import choices
 from .desk import SORTS, YES_NO
+from .service import LANGUAGES, NewOrganisation
 
 __all__ = [
     "PUBLIC_ROLES",
@@ -60,6 +70,15 @@ def _role_field(roles: tuple[ParticipantRole, ...]) -> SelectField:
     )
 
 
+def _any(label: object) -> list[SelectChoice]:
+    return [SelectChoice("", label)]
+
+
+def _offered(values: Iterable[str]) -> list[Any]:
+    # A forged value gets a sentence rather than WTForms' "Not a valid choice".
+    return [Optional(), AnyOf(list(values), message=_l("Choose one of the options offered."))]
+
+
 class OwnDetailsForm(FlaskForm):
     """What participants change of their own registration."""
 
@@ -84,8 +103,9 @@ class RegistrationForm(OwnDetailsForm):
 
     organisation = SelectField(
         _l("Organisation"),
-        validators=[DataRequired(message=_l("Choose the organisation you represent."))],
         description=_l("The network, country or organisation you represent."),
+        # The service says which it knows, in a sentence rather than "Not a valid choice".
+        validate_choice=False,
     )
     honorific = StringField(
         _l("Title"),
@@ -102,11 +122,83 @@ class RegistrationForm(OwnDetailsForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     role = _role_field(PUBLIC_ROLES)
     funded = BooleanField(_l("I ask for my travel to be funded by the organisers"))
+    # Each language in its own name, as people look for theirs.
+    language = SelectField(
+        _l("Language for e-mails"),
+        choices=[
+            SelectChoice("en", "English"),
+            SelectChoice("fr", "Français"),
+            SelectChoice("es", "Español"),
+        ],
+        validate_choice=False,
+        # Without it (an older form, a script): the meeting's first language.
+        validators=[
+            Optional(),
+            AnyOf(LANGUAGES, message=_l("Choose one of the languages offered.")),
+        ],
+    )
+    # "My organisation is not listed": used when `organisation` is left unchosen.
+    new_organisation_name = StringField(
+        _l("Name of the organisation"),
+        validators=[Optional(), Length(max=300), OneLine()],
+        description=_l("Its full name, as it would appear in the list of participants."),
+    )
+    new_organisation_kind = SelectField(
+        _l("Kind of organisation"),
+        choices=_any(_l("Choose…")) + choices(KIND_ORDER),
+        validate_choice=False,
+        validators=_offered(k.value for k in OrganisationKind),
+    )
+    new_organisation_country = SelectField(
+        _l("Country"),
+        description=_l(
+            "For a national delegation, the country itself; otherwise where it is based."
+        ),
+        validate_choice=False,
+    )
 
-    def set_organisations(self, choices: list[tuple[str, str]]) -> None:
+    def set_organisations(self, choices: list[tuple[str, str]], lang: str = "en") -> None:
         self.organisation.choices = [SelectChoice("", _l("Choose…"))] + [
             SelectChoice(ref, label) for ref, label in choices
         ]
+        if self.new_organisation_country is None:  # the organisers' form has none
+            return
+        countries = country_choices(lang)
+        self.new_organisation_country.choices = _any("—") + [
+            SelectChoice(code, name) for code, name in countries
+        ]
+        self.new_organisation_country.validators = _offered(code for code, _ in countries)
+
+    def validate_organisation(self, field: Any) -> None:
+        # Either one chosen from the list, or one named as not listed.
+        if not field.data and not (self.new_organisation_name.data or "").strip():
+            raise ValidationError(
+                _l("Choose the organisation you represent, or name it below if it is not listed.")
+            )
+
+    def validate_new_organisation_kind(self, field: Any) -> None:
+        if (self.new_organisation_name.data or "").strip() and not field.data:
+            raise ValidationError(_l("Choose the kind of organisation."))
+
+    def new_organisation(self) -> NewOrganisation | None:
+        """The organisation named as not listed, if one is."""
+        name = (self.new_organisation_name.data or "").strip()
+        if not name:
+            return None
+        return NewOrganisation(
+            name=name,
+            kind=self.new_organisation_kind.data or "",
+            country=self.new_organisation_country.data or None,
+        )
+
+    @property
+    def proposing(self) -> bool:
+        """Whether the "not listed" part should be open: something was written in it."""
+        return bool(
+            (self.new_organisation_name.data or "").strip()
+            or self.new_organisation_kind.data
+            or self.new_organisation_country.data
+        )
 
 
 class OrganiserRegistrationForm(RegistrationForm):
@@ -117,20 +209,23 @@ class OrganiserRegistrationForm(RegistrationForm):
         _l("Organisation"),
         validators=[DataRequired(message=_l("Choose the organisation this person represents."))],
     )
+    # Organisers choose from the list (and add an organisation on the organisations page).
+    language = None
+    new_organisation_name = None
+    new_organisation_kind = None
+    new_organisation_country = None
+
+    def validate_organisation(self, field: Any) -> None:
+        pass
+
+    def new_organisation(self) -> NewOrganisation | None:
+        return None
+
     funded = BooleanField(_l("Travel funded by the organisers"))
     needs_visa_letter = BooleanField(_l("Needs a letter of invitation for a visa"))
     list_consent = BooleanField(
         _l("Name, organisation and position may appear in the published list of participants")
     )
-
-
-def _any(label: object) -> list[SelectChoice]:
-    return [SelectChoice("", label)]
-
-
-def _offered(values: Iterable[str]) -> list[Any]:
-    # A forged value gets a sentence rather than WTForms' "Not a valid choice".
-    return [Optional(), AnyOf(list(values), message=_l("Choose one of the options offered."))]
 
 
 def _filter(label: Any, options: list[SelectChoice], values: Iterable[str]) -> SelectField:

@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from .. import unit_of_work
@@ -57,7 +57,10 @@ bp = Blueprint("registration", __name__)
 def register(slug: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
     form = RegistrationForm()
-    form.set_organisations(service.organisation_choices(meeting))
+    lang = _page_language()
+    form.set_organisations(service.organisation_choices(meeting), lang)
+    if not form.is_submitted():
+        form.language.data = lang if lang in service.LANGUAGES else "en"
     is_open = service.registration_open(meeting)
     if not is_open:
         status = 403 if form.is_submitted() else 200
@@ -73,6 +76,15 @@ def register(slug: str) -> ResponseReturnValue:
         else:
             notices.confirm_registration(person)  # in the outbox, committed with the registration
             flash(notices.status_sentence(person), "success")
+            if not person.delegation.confirmed:
+                flash(
+                    _(
+                        "The organisers will first confirm %(organisation)s, which the meeting "
+                        "did not list; you will be told by e-mail.",
+                        organisation=person.delegation.display_name,
+                    ),
+                    "info",
+                )
             return redirect(url_for("registration.registered", slug=slug), code=303)
     status = 400 if form.is_submitted() else 200
     return render_template(
@@ -121,11 +133,22 @@ def own_details(participant_id: int) -> ResponseReturnValue:
     ), (400 if form.is_submitted() else 200)
 
 
-@bp.post("/account/registrations/<int:participant_id>/cancel")
+@bp.route("/account/registrations/<int:participant_id>/cancel", methods=["GET", "POST"])
 @allow(SIGNED_IN)
 def cancel_own(participant_id: int) -> ResponseReturnValue:
+    """GET: what cancelling does, and a button; POST: the registration is cancelled."""
     person = _own(participant_id)
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if request.method == "GET":
+        if person.status not in service.TRANSITIONS["cancel"]:
+            flash(
+                _("A registration with the status “%(status)s” cannot be cancelled.")
+                % {"status": label(person.status)},
+                "info",
+            )
+            return redirect(url_for("registration.own_details", participant_id=person.id))
+        return render_template("registration/cancel_own.html", person=person, form=form)
+    if not form.validate_on_submit():
         abort(400)
     try:
         changed = service.change(person.meeting, person, "cancel", by_participant=True)
@@ -133,7 +156,8 @@ def cancel_own(participant_id: int) -> ResponseReturnValue:
         unit_of_work.discard()
         flash(str(exc), "error")
     else:
-        notices.tell_status([p for p in changed if p is not person])
+        # The person is told too (and anyone a freed place went to), once it is committed.
+        notices.tell_status(changed)
         flash(_("Your registration is cancelled."), "info")
     return redirect(url_for("accounts.account"), code=303)
 
@@ -326,6 +350,11 @@ def _field_labels() -> dict[str, str]:
     return {name: str(form[name].label.text) for name in form._fields if name != "csrf_token"}
 
 
+def _page_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
 def _request_from(form: RegistrationForm) -> service.RegistrationRequest:
     """What the public form, or the organisers' add and edit form, asks."""
     return service.RegistrationRequest(
@@ -341,6 +370,8 @@ def _request_from(form: RegistrationForm) -> service.RegistrationRequest:
         dietary=form.dietary.data,
         accessibility=form.accessibility.data,
         list_consent=form.list_consent.data,
+        language=(form.language.data or None) if form.language is not None else None,
+        new_organisation=form.new_organisation(),
     )
 
 
@@ -363,7 +394,7 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
         if request.method == "GET"
         else None,
     )
-    form.set_organisations(service.organisation_choices(meeting))
+    form.set_organisations(service.organisation_choices(meeting, unconfirmed=True))
     if form.validate_on_submit():
         try:
             changed = service.update_registration(meeting, person, _request_from(form))
@@ -388,7 +419,7 @@ def add(slug: str) -> ResponseReturnValue:
     """An organiser registers someone, as the public form does, at any time."""
     meeting = meeting_or_404(slug)
     form = OrganiserRegistrationForm()
-    form.set_organisations(service.organisation_choices(meeting))
+    form.set_organisations(service.organisation_choices(meeting, unconfirmed=True))
     if form.validate_on_submit():
         try:
             person = service.register(meeting, _request_from(form), by_organiser=True)
@@ -408,3 +439,6 @@ def add(slug: str) -> ResponseReturnValue:
     return render_template("registration/edit.html", meeting=meeting, person=None, form=form), (
         400 if form.is_submitted() else 200
     )
+
+
+from . import message_routes  # noqa: E402, F401  (the organisers' messages, on bp)

@@ -8,6 +8,7 @@ The service only flushes; the caller commits.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ from ..accounts.service import find_or_invite
 from ..extensions import db
 from ..locking import lock_meeting
 from ..mailbox import mailbox_key
+from ..meetings import organisations
 from ..models import (
     KIND_ORDER,
     Approval,
@@ -68,6 +70,18 @@ class InvalidTransition(RegistrationError):
     """The registration's status does not allow that action."""
 
 
+LANGUAGES = ("en", "fr", "es")
+
+
+@dataclass(frozen=True)
+class NewOrganisation:
+    """A registrant's "my organisation is not listed": what they say of it."""
+
+    name: str
+    kind: str
+    country: str | None = None
+
+
 @dataclass(frozen=True)
 class RegistrationRequest:
     """What a person (or an organiser for them) asks to register: the schema's participant."""
@@ -84,6 +98,10 @@ class RegistrationRequest:
     dietary: str | None = None
     accessibility: str | None = None
     list_consent: bool | None = None
+    # The language of every message to the person (en, fr, es); None: the meeting's first.
+    language: str | None = None
+    # Instead of `organisation`: one the meeting does not list yet (it stays unconfirmed).
+    new_organisation: NewOrganisation | None = None
 
 
 def registration_state(meeting: Meeting, at: datetime | None = None) -> str:
@@ -188,18 +206,34 @@ def _new_ref(meeting: Meeting) -> str:
 
 
 def _checked(
-    meeting: Meeting, request: RegistrationRequest, person: Participant | None = None
-) -> tuple[Delegation, str]:
-    """The request's delegation and normalised address, or RegistrationError saying what to
-    correct. `person`: the registration being edited, whose own address is no clash."""
+    meeting: Meeting,
+    request: RegistrationRequest,
+    person: Participant | None = None,
+    *,
+    by_organiser: bool = True,
+) -> tuple[Delegation | None, str, Participant | None]:
+    """The request's delegation (None for a new organisation, checked but not yet made), its
+    normalised address and, when registering, the person's cancelled registration to renew;
+    or RegistrationError saying what to correct. `person`: the registration being edited,
+    whose own address is no clash. Only organisers may choose an unconfirmed organisation."""
     problems: dict[str, str] = {}
-    delegation = db.session.scalar(
-        sa.select(Delegation).where(
-            Delegation.meeting_id == meeting.id, Delegation.ref == request.organisation
+    delegation = None
+    if request.new_organisation is not None:
+        if request.organisation:
+            problems["new_organisation_name"] = _(
+                "Either choose your organisation from the list or name one that is not "
+                "listed, not both."
+            )
+        else:
+            problems.update(_proposal_problems(meeting, request.new_organisation))
+    else:
+        delegation = db.session.scalar(
+            sa.select(Delegation).where(
+                Delegation.meeting_id == meeting.id, Delegation.ref == request.organisation
+            )
         )
-    )
-    if delegation is None:
-        problems["organisation"] = _("Choose the organisation you represent.")
+        if delegation is None or not (delegation.confirmed or by_organiser):
+            problems["organisation"] = _("Choose the organisation you represent.")
     try:
         email = validate_email(
             request.email.strip(), check_deliverability=False, allow_smtputf8=True
@@ -210,19 +244,37 @@ def _checked(
     for field in ("given_name", "family_name"):
         if not getattr(request, field).strip():
             problems[field] = _("This field is required.")
-    if problems or delegation is None:
+    if request.language is not None and request.language not in LANGUAGES:
+        problems["language"] = _("Choose one of the languages offered.")
+    if problems:
         raise RegistrationError(_("The registration has problems."), problems)
-    clash = sa.select(Participant.id).where(
+    clash_query = sa.select(Participant).where(
         Participant.meeting_id == meeting.id, Participant.email_key == mailbox_key(email)
     )
     if person is not None:
-        clash = clash.where(Participant.id != person.id)
-    if db.session.scalar(clash) is not None:
+        clash_query = clash_query.where(Participant.id != person.id)
+    clash = db.session.scalar(clash_query)
+    if clash is not None and not (person is None and clash.status is RegistrationStatus.CANCELLED):
         raise AlreadyRegistered(
             _("%(email)s is already registered for this meeting.", email=email),
             {"email": _("This e-mail address is already registered for this meeting.")},
         )
-    return delegation, email
+    return delegation, email, clash
+
+
+def _proposal_details(new: NewOrganisation) -> organisations.OrganisationDetails:
+    return organisations.OrganisationDetails(
+        name=new.name, kind=new.kind, country=(new.country or None)
+    )
+
+
+def _proposal_problems(meeting: Meeting, new: NewOrganisation) -> dict[str, str]:
+    """The registrant's new organisation's problems, at the registration form's fields."""
+    try:
+        organisations.check_proposal(meeting, _proposal_details(new))
+    except organisations.OrganisationProblems as exc:
+        return {f"new_organisation_{name}": message for name, message in exc.fields.items()}
+    return {}
 
 
 def register(
@@ -231,50 +283,94 @@ def register(
     """Record a registration; its status follows the meeting's approval rule and limits.
 
     Manual approval: pending. Automatic: approved while quota and capacity allow, else on the
-    waiting list. Organisers may register people outside the registration period. The person
-    has an account afterwards (found or made), whoever registered them.
+    waiting list. A registration for an organisation not yet confirmed stays pending whatever
+    the rule, until an organiser confirms the organisation (organisation_confirmed). Organisers
+    may register people outside the registration period. A person whose registration was
+    cancelled registers again in the same registration (its ref and history kept), as new.
+    The person has an account afterwards (found or made), whoever registered them.
     """
     if not by_organiser and not registration_open(meeting):
         raise RegistrationClosed(_("Registration for this meeting is closed."))
     # Locked before anything is read: a replacement of the meeting cannot delete the
     # organisation between the check and the insert.
     _lock(meeting)
-    delegation, email = _checked(meeting, request)
-    person = Participant(
-        meeting=meeting,
-        delegation=delegation,
-        ref=_new_ref(meeting),
-        honorific=request.honorific or None,
-        given_name=request.given_name.strip(),
-        family_name=request.family_name.strip(),
-        position=request.position or None,
-        email=email,
-        email_key=mailbox_key(email),
-        role=request.role,
-        status=RegistrationStatus.PENDING,
-        funded=request.funded,
-        needs_visa_letter=request.needs_visa_letter,
-        dietary=request.dietary or None,
-        accessibility=request.accessibility or None,
-        list_consent=request.list_consent,
-        registered_at=utcnow(),
-    )
-    db.session.add(person)
+    delegation, email, earlier = _checked(meeting, request, by_organiser=by_organiser)
+    if delegation is None:
+        assert request.new_organisation is not None
+        delegation = organisations.proposed_delegation(
+            meeting, _proposal_details(request.new_organisation)
+        )
+    details: dict[str, Any] = {
+        "delegation": delegation,
+        "honorific": request.honorific or None,
+        "given_name": request.given_name.strip(),
+        "family_name": request.family_name.strip(),
+        "position": request.position or None,
+        "email": email,
+        "email_key": mailbox_key(email),
+        "role": request.role,
+        "funded": request.funded,
+        "needs_visa_letter": request.needs_visa_letter,
+        "dietary": request.dietary or None,
+        "accessibility": request.accessibility or None,
+        "list_consent": request.list_consent,
+        "language": request.language,
+        "registered_at": utcnow(),
+        "checked_in_at": None,
+    }
+    if earlier is None:
+        person = Participant(
+            meeting=meeting, ref=_new_ref(meeting), status=RegistrationStatus.PENDING, **details
+        )
+        db.session.add(person)
+    else:
+        # One registration per address and meeting (a unique constraint): the cancelled one
+        # is renewed, its place in the waiting order that of its new date.
+        person = earlier
+        for name, value in details.items():
+            setattr(person, name, value)
+        _set_status(person, RegistrationStatus.PENDING, "registered again")
     db.session.flush()
     # The same address is the same person, however they were registered: an account (without
     # a password until they choose one) lets them follow and manage the registration.
     find_or_invite(email)
     audit.log(
-        "registration.created",
+        "registration.created" if earlier is None else "registration.renewed",
         meeting=meeting,
         target=f"{person.ref} ({person.email})",
         details={"by_organiser": by_organiser},
         participant=person,  # named as the actor when no account registers them (the form)
     )
-    if meeting.approval_rule is Approval.AUTOMATIC:
+    if meeting.approval_rule is Approval.AUTOMATIC and delegation.confirmed:
         _approve_or_wait(meeting, person, "automatic approval")
     db.session.flush()
     return person
+
+
+def organisation_confirmed(
+    meeting: Meeting, delegation: Delegation, people: Collection[Participant] | None = None
+) -> list[Participant]:
+    """After an organisation is confirmed (or an unconfirmed one merged into `delegation`),
+    its pending registrations (or those of `people`) follow the approval rule as register()
+    applies it, oldest first. Returns those whose status changed; under the meeting's lock."""
+    _lock(meeting)
+    if meeting.approval_rule is not Approval.AUTOMATIC or not delegation.confirmed:
+        return []
+    ids = {p.id for p in (people if people is not None else delegation.participants)}
+    waiting = db.session.scalars(
+        sa.select(Participant)
+        .where(
+            Participant.delegation_id == delegation.id,
+            Participant.id.in_(ids),
+            Participant.status == RegistrationStatus.PENDING,
+        )
+        .order_by(Participant.registered_at.asc().nulls_first(), Participant.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    for person in waiting:
+        _approve_or_wait(meeting, person, "automatic approval, the organisation confirmed")
+        db.session.flush()
+    return list(waiting)
 
 
 def change(
@@ -314,6 +410,14 @@ def _change(
             "cancel": _("A registration with the status “%(status)s” cannot be cancelled."),
         }
         raise InvalidTransition(messages[action] % {"status": label(person.status)})
+    if action == "approve" and not person.delegation.confirmed:
+        raise InvalidTransition(
+            _(
+                "%(organisation)s is not confirmed yet: confirm it, or merge it into another, "
+                "on the organisations page first.",
+                organisation=person.delegation.display_name,
+            )
+        )
     was_approved = person.status is APPROVED
     before = person.status
     promoted: list[Participant] = []
@@ -388,7 +492,8 @@ def update_registration(
     """
     _lock(meeting)
     db.session.refresh(person)
-    delegation, email = _checked(meeting, request, person)
+    delegation, email, _earlier = _checked(meeting, request, person)
+    assert delegation is not None  # organisers choose from the list
     if person.status is APPROVED and delegation.id != person.delegation_id:
         total, per_delegation = _approved_counts(meeting)
         # The person as they would be: counted in the total already, not in the new one.
@@ -461,6 +566,7 @@ def request_from_mapping(data: dict[str, Any]) -> RegistrationRequest:
         dietary=data.get("dietary"),
         accessibility=data.get("accessibility"),
         list_consent=data.get("list_consent"),
+        language=data.get("language"),
     )
 
 
@@ -486,12 +592,14 @@ def registrations(meeting: Meeting, status: RegistrationStatus | None = None) ->
     return list(db.session.scalars(query))
 
 
-def organisation_choices(meeting: Meeting) -> list[tuple[str, str]]:
-    """The meeting's organisations as (ref, label), by kind and name, for the form."""
+def organisation_choices(meeting: Meeting, *, unconfirmed: bool = False) -> list[tuple[str, str]]:
+    """The meeting's organisations as (ref, label), by kind and name, for the form; those
+    a registrant named and no organiser has confirmed yet only when `unconfirmed`."""
     order = {kind: n for n, kind in enumerate(KIND_ORDER)}
-    delegations = db.session.scalars(
-        sa.select(Delegation).where(Delegation.meeting_id == meeting.id)
-    ).all()
+    query = sa.select(Delegation).where(Delegation.meeting_id == meeting.id)
+    if not unconfirmed:
+        query = query.where(Delegation.confirmed.is_(True))
+    delegations = db.session.scalars(query).all()
     delegations = sorted(delegations, key=lambda d: (order[d.kind], d.name.casefold()))
     return [(d.ref, d.display_name) for d in delegations]
 

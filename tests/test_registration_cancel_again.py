@@ -1,0 +1,151 @@
+"""A participant cancels their own registration (a confirmation page first, an e-mail after),
+and may register again for the same meeting with the same address."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import cast
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from eventapp.extensions import db
+from eventapp.models import AuditEntry, Participant, RegistrationStatus
+from tests.factories import make_account, open_meeting
+from tests.helpers import REGISTER, csrf_token, delivered_to, registration_form, sign_in
+
+MALEE = "malee@example.org"
+
+
+def _person() -> Participant:
+    db.session.expire_all()
+    person = db.session.scalar(sa.select(Participant).where(Participant.email == MALEE))
+    assert person is not None
+    return person
+
+
+def _registered(client: FlaskClient, **fields: str) -> Participant:
+    """Malee, with an account, registered online and signed in."""
+    make_account(MALEE)
+    assert client.post(REGISTER, data=registration_form(client, **fields)).status_code == 303
+    sign_in(client, MALEE)
+    return _person()
+
+
+def _texts(app: Flask) -> list[str]:
+    texts = []
+    for message in delivered_to(app, MALEE):
+        part = message.get_body(preferencelist=("plain",))
+        assert part is not None
+        texts.append(str(cast(EmailMessage, part).get_content()))
+    return texts
+
+
+def _cancel(client: FlaskClient, person: Participant) -> str:
+    path = f"/account/registrations/{person.id}/cancel"
+    response = client.post(path, data={"csrf_token": csrf_token(client, path)})
+    assert response.status_code == 303
+    return response.headers["Location"]
+
+
+def test_the_own_page_links_to_a_confirmation_page_that_changes_nothing(client):
+    open_meeting()
+    person = _registered(client)
+    own = client.get(f"/account/registrations/{person.id}").get_data(as_text=True)
+    path = f"/account/registrations/{person.id}/cancel"
+    assert f'href="{path}"' in own
+    page = client.get(path)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Cancel your registration?" in html
+    assert "register again" in html and "waiting list" in html
+    assert 'name="csrf_token"' in html
+    assert _person().status is RegistrationStatus.PENDING
+
+
+def test_cancelling_needs_the_csrf_token(client):
+    open_meeting()
+    person = _registered(client)
+    assert client.post(f"/account/registrations/{person.id}/cancel").status_code == 400
+    assert _person().status is RegistrationStatus.PENDING
+
+
+def test_cancelling_frees_the_place_and_tells_the_person(app, client):
+    open_meeting(approval="automatic")
+    person = _registered(client)
+    assert person.status is RegistrationStatus.APPROVED
+    before = len(_texts(app))
+    assert _cancel(client, person) == "/account"
+    assert _person().status is RegistrationStatus.CANCELLED
+    texts = _texts(app)
+    assert len(texts) == before + 1
+    assert "Your registration is cancelled." in texts[-1]
+
+
+def test_a_cancelled_registration_has_no_cancel_page(client):
+    open_meeting()
+    person = _registered(client)
+    _cancel(client, person)
+    response = client.get(f"/account/registrations/{person.id}/cancel")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/account/registrations/{person.id}"
+
+
+def test_a_cancelled_person_registers_again_in_the_same_registration(client):
+    open_meeting()
+    person = _registered(client)
+    ref, pk = person.ref, person.id
+    _cancel(client, person)
+    again = registration_form(
+        client, organisation="vn", position="Head of wildlife unit", language="es"
+    )
+    response = client.post(REGISTER, data=again)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    person = _person()
+    assert (person.id, person.ref) == (pk, ref)  # one registration per address and meeting
+    assert person.status is RegistrationStatus.PENDING
+    assert person.delegation.ref == "vn" and person.position == "Head of wildlife unit"
+    assert person.language == "es"
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Participant.id)).where(Participant.email == MALEE)
+        )
+        == 1
+    )
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.target.contains(ref)).order_by(AuditEntry.id)
+    ).all()
+    assert actions[-3:] == [
+        "registration.cancelled",
+        "registration.pending",
+        "registration.renewed",
+    ]
+
+
+def test_registering_again_follows_the_approval_rule(client):
+    open_meeting(approval="automatic")
+    person = _registered(client)
+    _cancel(client, person)  # Thailand's place goes to the person waiting for it
+    assert client.post(REGISTER, data=registration_form(client)).status_code == 303
+    assert _person().status is RegistrationStatus.WAITLISTED
+    _cancel(client, _person())
+    assert (
+        client.post(REGISTER, data=registration_form(client, organisation="ke")).status_code == 303
+    )
+    assert _person().status is RegistrationStatus.APPROVED
+
+
+def test_a_live_or_declined_registration_still_refuses_a_second_one(app, client):
+    open_meeting()
+    _registered(client)
+    other = app.test_client()
+    response = other.post(REGISTER, data=registration_form(other))
+    assert response.status_code == 400
+    assert "already registered" in response.get_data(as_text=True)
+    person = _person()
+    person.status = RegistrationStatus.DECLINED
+    db.session.commit()
+    response = other.post(REGISTER, data=registration_form(other))
+    assert response.status_code == 400
+    assert _person().status is RegistrationStatus.DECLINED
