@@ -20,10 +20,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from jinja2.utils import htmlsafe_json_dumps
 
 from .. import audit
-from ..agenda import feeds
+from ..agenda import feeds, people
 from ..extensions import csrf, limiter
 from ..lookups import account_or_404, meeting_or_404
 from ..mailbox import mailbox_key
@@ -319,14 +318,8 @@ def team(slug: str) -> ResponseReturnValue:
 def team_people(slug: str) -> Response:
     """The registered participants matching ?q= (name, organisation or e-mail), for the picker."""
     meeting = meeting_or_404(slug)
-    text = request.args.get("q", "")[:200]
-    found = service.people_to_appoint(meeting).suggest(text) if text.strip() else []
-    # Escaped as for HTML too: a name may be "<script>…".
-    response = Response(
-        htmlsafe_json_dumps([p.as_dict() for p in found]), mimetype="application/json"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    directory = service.people_to_appoint(meeting)
+    return people.suggestions_answer(directory, request.args.get("q", ""))
 
 
 @bp.route("/meetings/<slug>/manage/team/<int:user_id>/<role>/dismiss", methods=["GET", "POST"])

@@ -16,6 +16,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import Response
+from jinja2.utils import htmlsafe_json_dumps
 
 from ..extensions import db
 from ..models import Delegation, Meeting, Participant, RegistrationStatus
@@ -155,3 +157,15 @@ def directory(
 def _label(name: str, organisation: str, email: str, namesakes: int) -> str:
     label = f"{name} ({organisation})"
     return label if namesakes == 1 else f"{label} {email}"
+
+
+def suggestions_answer(directory: Directory, text: str) -> Response:
+    """A picker's answer as it types: the people matching `text` (name, organisation or e-mail),
+    as JSON escaped as for HTML too (a name may be "<script>…"), never kept by a cache."""
+    text = text[:200]
+    found = directory.suggest(text) if text.strip() else []
+    response = Response(
+        htmlsafe_json_dumps([p.as_dict() for p in found]), mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -18,7 +18,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from jinja2.utils import htmlsafe_json_dumps
 from werkzeug.wrappers import Response
 
 from .. import localtime, unit_of_work
@@ -415,14 +414,7 @@ def number_agenda(slug: str) -> ResponseReturnValue:
 def find_people(slug: str) -> Response:
     """The approved participants matching ?q= (name, organisation or e-mail), for the pickers."""
     meeting = meeting_or_404(slug)
-    text = request.args.get("q", "")[:200]
-    found = people.directory(meeting).suggest(text) if text.strip() else []
-    # Escaped as for HTML too: a name may be "<script>…".
-    response = Response(
-        htmlsafe_json_dumps([p.as_dict() for p in found]), mimetype="application/json"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return people.suggestions_answer(people.directory(meeting), request.args.get("q", ""))
 
 
 @bp.post("/meetings/<slug>/manage/agenda/publish")
