@@ -14,7 +14,14 @@ from flask.testing import FlaskClient
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, Delegation, Meeting, Participant, RegistrationStatus
 from tests.factories import DEMO_SLUG, make_account, open_meeting
-from tests.helpers import REGISTER, csrf_token, delivered_to, registration_form, sign_in
+from tests.helpers import (
+    REGISTER,
+    csrf_token,
+    delivered_to,
+    form_fields,
+    registration_form,
+    sign_in,
+)
 
 ORGANISATIONS = f"/meetings/{DEMO_SLUG}/manage/organisations"
 PARTICIPANTS = f"/meetings/{DEMO_SLUG}/participants"
@@ -167,6 +174,7 @@ def test_the_organisers_page_lists_it_and_confirming_tells_the_person(app, clien
     html = organiser.get(ORGANISATIONS).get_data(as_text=True)
     assert "Named by registrants, to confirm" in html
     assert f"{ORGANISATIONS}/{person.delegation.ref}/confirm" in html
+    assert "<bdi>Malee Suksawat</bdi>" in html  # who named it
     told = len(_mail_to(app, "malee@example.org"))
     # Without the CSRF token nothing happens.
     assert organiser.post(f"{ORGANISATIONS}/{person.delegation.ref}/confirm").status_code == 400
@@ -207,3 +215,22 @@ def test_merging_it_into_a_listed_organisation_moves_and_tells_the_person(app, c
     assert person.delegation.ref == "th"
     assert person.status is RegistrationStatus.PENDING
     assert "you are now registered for Thailand" in _mail_to(app, "malee@example.org")[-1]
+
+
+def test_an_approved_person_is_not_moved_to_an_unconfirmed_organisation(client, organiser):
+    client.post(REGISTER, data=_unlisted(client))
+    unconfirmed = _person().delegation.ref
+    approved = db.session.scalar(
+        sa.select(Participant).where(Participant.status == RegistrationStatus.APPROVED).limit(1)
+    )
+    assert approved is not None
+    ref, before = approved.ref, approved.delegation.ref
+    edit = f"/meetings/{DEMO_SLUG}/manage/registrations/{ref}/edit"
+    data = form_fields(organiser.get(edit).get_data(as_text=True))
+    data["organisation"] = unconfirmed
+    response = organiser.post(edit, data=data)
+    assert response.status_code == 400
+    assert "is not confirmed yet" in response.get_data(as_text=True)
+    db.session.expire_all()
+    moved = db.session.scalar(sa.select(Participant).where(Participant.ref == ref))
+    assert moved is not None and moved.delegation.ref == before

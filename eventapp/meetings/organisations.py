@@ -79,6 +79,8 @@ class DelegationRow:
     seat_quota: int | None
     # False: named by a registrant, waiting for an organiser to confirm or merge it.
     confirmed: bool = True
+    # For an unconfirmed one, who registered for it: what the organiser decides on.
+    people: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def delegation_rows(meeting: Meeting) -> list[DelegationRow]:
                 quota=d.quota,
                 seat_quota=d.seat_quota(),
                 confirmed=d.confirmed,
+                people=() if d.confirmed else tuple(p.full_name for p in d.participants),
             )
         )
     return rows

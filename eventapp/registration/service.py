@@ -494,7 +494,20 @@ def update_registration(
     db.session.refresh(person)
     delegation, email, _earlier = _checked(meeting, request, person)
     assert delegation is not None  # organisers choose from the list
-    if person.status is APPROVED and delegation.id != person.delegation_id:
+    moving_approved = person.status is APPROVED and delegation.id != person.delegation_id
+    if moving_approved and not delegation.confirmed:
+        # An approved person is listed publicly: never under an unconfirmed organisation.
+        raise RegistrationError(
+            _("The registration has problems."),
+            {
+                "organisation": _(
+                    "%(organisation)s is not confirmed yet: confirm it on the organisations "
+                    "page before moving an approved person to it.",
+                    organisation=delegation.display_name,
+                )
+            },
+        )
+    if moving_approved:
         total, per_delegation = _approved_counts(meeting)
         # The person as they would be: counted in the total already, not in the new one.
         moved = cast(
