@@ -54,6 +54,40 @@ def _seconds(name: str, default: int) -> int:
     return int(value)
 
 
+# Used only while MAIL_FROM is unset: .invalid never delivers, so no one is written to by mistake.
+DEVELOPMENT_SENDER = "eventapp <no-reply@eventapp.invalid>"
+
+
+def _mail_from() -> str:
+    """The sender of every message: 'Name <address>' or a bare address, checked at start-up."""
+    value = os.environ.get("MAIL_FROM", "").strip()
+    if not value:
+        return DEVELOPMENT_SENDER
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    from email_validator import EmailNotValidError, validate_email
+
+    name, address = parseaddr(value)
+    problem = "" if address else "it names no address"
+    if address and not problem:
+        try:
+            validate_email(address, check_deliverability=False, allow_smtputf8=True)
+        except EmailNotValidError as exc:
+            problem = str(exc)
+    if problem or any(ch in value for ch in "\r\n"):
+        raise ConfigurationError(
+            f"MAIL_FROM is not a valid sender ({problem or 'it has a line break'}): "
+            'write it as "Name <address@example.org>" or address@example.org.'
+        )
+    if not name:
+        return address
+    try:
+        return str(Address(display_name=name, addr_spec=address))
+    except ValueError:  # a UTF-8 local part: kept as written, the SMTPUTF8 path sends it
+        return value
+
+
 def load_config(instance_path: Path) -> dict[str, object]:
     """Build the Flask configuration from the environment."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -65,6 +99,7 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "REPORTS_DIR": Path(os.environ.get("REPORTS_DIR") or PROJECT_ROOT / "reports").resolve(),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "MAIL_URL": os.environ.get("MAIL_URL") or None,
+        "MAIL_FROM": _mail_from(),
         "OUTBOX_DIR": instance_path / "outbox",
         # Seconds an SMTP conversation may take before the message waits for a later delivery.
         "MAIL_TIMEOUT": _seconds("MAIL_TIMEOUT", 10),

@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import smtplib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email import policy
@@ -26,7 +28,8 @@ from urllib.parse import unquote, urlsplit
 
 import idna
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, render_template
+from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -37,6 +40,7 @@ from .models.types import utcnow
 
 logger = logging.getLogger(__name__)
 
+# Only when the application was configured without load_config (config.DEVELOPMENT_SENDER).
 SENDER = "eventapp <no-reply@eventapp.invalid>"
 QUEUE = "mail"
 # A delivery holds its row this long; past it, another delivery may take the row again.
@@ -80,18 +84,109 @@ def envelope_address(address: str) -> tuple[str, bool]:
     return address, not address.isascii()
 
 
-def compose(to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message; headers are set through the API, so nothing in them is injected."""
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (the agenda as .ics, say)."""
+
+    filename: str
+    content: bytes
+    mimetype: str  # "text/calendar"
+    params: tuple[tuple[str, str], ...] = ()
+
+
+def sender() -> str:
+    """The configured sender (MAIL_FROM), as the From header carries it."""
+    return one_line(str(current_app.config.get("MAIL_FROM") or SENDER))
+
+
+def language(*preferred: str | None) -> str:
+    """The first of these languages the application speaks, else its default one."""
+    spoken = current_app.config["LANGUAGES"]
+    for lang in preferred:
+        if lang in spoken:
+            return str(lang)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+_LINK = re.compile(r"https?://[^\s<>\"]+")
+# Punctuation that ends a sentence rather than the link it follows.
+_TRAILING = ".,;:!?)»"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of a line: text, or a link whose text is its address."""
+
+    text: str
+    link: bool = False
+
+
+def pieces(line: str) -> list[Piece]:
+    """A line cut into text and links (http and https only), for the HTML part."""
+    found: list[Piece] = []
+    at = 0
+    for match in _LINK.finditer(line):
+        url = match.group(0).rstrip(_TRAILING)
+        if match.start() > at:
+            found.append(Piece(line[at : match.start()]))
+        found.append(Piece(url, link=True))
+        at = match.start() + len(url)
+    if at < len(line):
+        found.append(Piece(line[at:]))
+    return found
+
+
+def paragraphs(body: str) -> list[list[list[Piece]]]:
+    """The text as paragraphs (blank-line separated), each a list of lines cut into pieces."""
+    blocks = re.split(r"\n\s*\n", body.replace("\r\n", "\n").strip())
+    return [[pieces(line) for line in block.split("\n")] for block in blocks if block.strip()]
+
+
+def html_body(subject: str, body: str) -> str:
+    """The HTML part: the same paragraphs and links as the text, every value escaped."""
+    # A signature ("-- " on a line of its own) is set apart, smaller, under a rule.
+    text, _, signature = body.replace("\r\n", "\n").partition("\n-- \n")
+    return render_template(
+        "mail/message.html",
+        subject=subject,
+        paragraphs=paragraphs(text),
+        signature=paragraphs(signature),
+        lang=str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
+    )
+
+
+def compose(
+    to: str, subject: str, body: str, *, attachments: Sequence[Attachment] = ()
+) -> EmailMessage:
+    """A message with its text, the same as HTML (multipart/alternative, text first), and any
+    attachments; headers are set through the API, so nothing in them is injected."""
     address, international = envelope_address(to)
     # SMTPUTF8 writes a UTF-8 address as it is, never as an RFC 2047 word inside the address.
     message = EmailMessage(policy=policy.SMTPUTF8 if international else policy.default)
-    message["From"] = one_line(current_app.config.get("MAIL_SENDER", SENDER))
+    from_ = sender()
+    message["From"] = from_
     message["To"] = address
     message["Subject"] = one_line(subject)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="eventapp.invalid")
+    message["Message-ID"] = make_msgid(domain=_id_domain(from_))
     message.set_content(body)
+    message.add_alternative(html_body(one_line(subject), body), subtype="html")
+    for file in attachments:
+        maintype, _, subtype = file.mimetype.partition("/")
+        message.add_attachment(
+            file.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=file.filename,
+            params=dict(file.params),
+        )
     return message
+
+
+def _id_domain(from_: str) -> str:
+    """The sender's domain for Message-IDs (as A-label), else eventapp.invalid."""
+    domain = envelope_address(parseaddr(from_)[1])[0].rpartition("@")[2]
+    return domain if domain and domain.isascii() else "eventapp.invalid"
 
 
 # -- queueing in the caller's transaction ------------------------------------------------------
@@ -286,8 +381,8 @@ def transmit(raw: bytes, recipient: str) -> str:
         return _write_eml(Path(config["OUTBOX_DIR"]), raw)
     parts = urlsplit(mail_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 25
-    sender = parseaddr(config.get("MAIL_SENDER", SENDER))[1]
-    international = not (recipient.isascii() and sender.isascii())
+    envelope_from = envelope_address(parseaddr(str(config.get("MAIL_FROM") or SENDER))[1])[0]
+    international = not (recipient.isascii() and envelope_from.isascii())
     with smtplib.SMTP(host, port, timeout=config.get("MAIL_TIMEOUT", 10)) as smtp:
         smtp.ehlo()
         if parts.scheme == "smtp+starttls":
@@ -303,7 +398,7 @@ def transmit(raw: bytes, recipient: str) -> str:
                     f"address {recipient} needs; the message stays in the outbox"
                 )
             options = ["SMTPUTF8", *(["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else [])]
-        smtp.sendmail(sender, [recipient], raw, mail_options=options)
+        smtp.sendmail(envelope_from, [recipient], raw, mail_options=options)
     return f"{host}:{port}"
 
 

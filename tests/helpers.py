@@ -6,6 +6,7 @@ Test modules import these (and tests/factories.py), never each other.
 from __future__ import annotations
 
 import email
+import os
 import re
 import socket
 import subprocess
@@ -17,6 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -192,6 +194,15 @@ def delivered_to(app: Flask, address: str) -> list[EmailMessage]:
     return found
 
 
+def mail_text(message: EmailMessage | bytes) -> str:
+    """The plain-text part of a message (or of its bytes), as shown without HTML."""
+    if isinstance(message, bytes):
+        message = cast(EmailMessage, email.message_from_bytes(message, policy=policy.default))
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "the message has no plain-text part"
+    return str(cast(EmailMessage, part).get_content())
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on: connections are refused at once."""
     with socket.socket() as probe:
@@ -240,12 +251,28 @@ def smtp_server(*, utf8: bool = True) -> Iterator[tuple[int, Received]]:
         controller.stop()
 
 
+def redis_or_skip(url: str) -> Any:
+    """A connection to an emptied Redis database, or the test is skipped (never in CI)."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    connection = Redis.from_url(url)
+    try:
+        connection.ping()
+    except RedisDown:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis does not answer at {url} (.ci/run starts it)")
+    connection.flushdb()
+    return connection
+
+
 def reset_link(app: Flask, address: str) -> str:
     """The path of the password-reset link last mailed to that address."""
     links = [
         found.group(1)
         for message in delivered_to(app, address)
-        if (found := re.search(r"http://\S+(/password/reset/\S+)", message.get_content()))
+        if (found := re.search(r"http://\S+(/password/reset/\S+)", mail_text(message)))
     ]
     assert links, f"no reset link was mailed to {address}"
     return links[-1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from flask import Flask
 from eventapp.extensions import db
 from eventapp.models import ApiToken, AuditEntry
 from tests.conftest import PASSWORD, csrf_token, make_account, sign_in
+from tests.helpers import mail_text
 
 
 def test_sign_in_and_out(client):
@@ -85,8 +85,7 @@ def test_next_only_leads_within_the_site(client):
 
 def _outbox_link(app: Flask) -> str:
     files = sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml"), key=lambda p: p.stat().st_mtime)
-    message = email.message_from_bytes(files[-1].read_bytes())
-    body = message.get_payload(decode=True).decode()
+    body = mail_text(files[-1].read_bytes())
     found = re.search(r"(http://\S+/password/reset/\S+)", body)
     assert found, body
     return found.group(1)

@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from eventapp.extensions import db
 from eventapp.models import Participant, User
 from tests.factories import DEMO_SLUG, demo_document, load, make_account
-from tests.helpers import REGISTER, bearer, csrf_token, sign_in
+from tests.helpers import REGISTER, bearer, csrf_token, mail_text, sign_in
 
 VICTIM = "victim@strasse.example.org"
 ATTACKER = "victim@straße.example.org"
@@ -65,7 +65,7 @@ def mails(app: Flask) -> list[email.message.EmailMessage]:
 
 
 def body(message: email.message.EmailMessage) -> str:
-    return message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    return mail_text(message)
 
 
 def reset_by_mail(app: Flask, client: FlaskClient, address: str, password: str) -> str:

@@ -19,6 +19,7 @@ from tests.helpers import (
     csrf_token,
     delivered_to,
     eml_files,
+    mail_text,
     organiser_headers,
     outbox_rows,
     sign_in,
@@ -51,7 +52,7 @@ def mailed(app: Flask) -> dict[str, list[EmailMessage]]:
 
 
 def body(message: EmailMessage) -> str:
-    return " ".join(str(message.get_content()).split())
+    return " ".join(mail_text(message).split())
 
 
 def publish(client: FlaskClient, headers: dict[str, str]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from tests.helpers import (
     bearer,
     csrf_token,
     delivered_to,
+    mail_text,
     registration_count,
     sign_in,
 )
@@ -314,9 +315,9 @@ def test_bulk_approval_with_a_reason_follows_quotas_audits_and_mails(
         "p-pending",
         "p-late",
     }
-    mail = delivered_to(app, "p-pending@example.org")[-1].get_content()
+    mail = mail_text(delivered_to(app, "p-pending@example.org")[-1])
     assert "Welcome to the meeting" in mail and "approved" in mail
-    waiting = delivered_to(app, "person1@example.org")[-1].get_content()
+    waiting = mail_text(delivered_to(app, "person1@example.org")[-1])
     assert "Welcome to the meeting" in waiting and "waiting list" in waiting
     assert delivered_to(app, "p-th-1@example.org") == []  # nothing changed for her
 
@@ -331,7 +332,7 @@ def test_bulk_decline_of_an_approved_person_promotes_and_says_so(
     assert _status("p-th-1") is RegistrationStatus.DECLINED
     assert _status("p-late") is RegistrationStatus.APPROVED
     assert "Anan Wongsa was on the waiting list and is now approved" in html
-    assert "reason" not in delivered_to(app, "p-late@example.org")[-1].get_content()
+    assert "reason" not in mail_text(delivered_to(app, "p-late@example.org")[-1])
 
 
 def test_a_refused_transition_is_a_sentence(client: FlaskClient, desk: Meeting) -> None:
@@ -374,7 +375,7 @@ def test_a_single_decline_is_confirmed_then_done_with_its_reason(
     assert done.status_code == 303
     assert done.headers["Location"].endswith(_detail("p-pending"))
     assert _status("p-pending") is RegistrationStatus.DECLINED
-    mail = delivered_to(app, "p-pending@example.org")[-1].get_content()
+    mail = mail_text(delivered_to(app, "p-pending@example.org")[-1])
     assert "The organisers' reason: The delegation is complete." in mail
     page = client.get(_detail("p-pending")).get_data(as_text=True)
     assert "Reason: The delegation is complete." in page

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 
 from eventapp.extensions import db
 from eventapp.models import ReportVersion
 from tests.conftest import DEMO_SLUG, csrf_token, make_account, sign_in
+from tests.helpers import redis_or_skip
 
 MANAGE = f"/meetings/{DEMO_SLUG}/manage/reports"
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -46,18 +45,7 @@ def test_publish_from_the_web_without_redis(organiser):
 
 
 def _redis():  # type: ignore[no-untyped-def]
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisDown
-
-    connection = Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except RedisDown:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("Redis does not answer on 127.0.0.1:6379 (.ci/run starts it)")
-    connection.flushdb()
-    return connection
+    return redis_or_skip(REDIS_URL)
 
 
 def test_publish_with_redis_runs_on_a_worker(app, organiser, monkeypatch):

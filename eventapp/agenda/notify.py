@@ -85,21 +85,19 @@ def tell_people(meeting: Meeting, before: list[dict[str, Any]], version: AgendaV
         )
     }
     for person in people:
-        with force_locale(_language(meeting, person)):
+        with force_locale(recipient_language(meeting, person)):
             subject, body = _message(meeting, version, person, told[person.ref], rooms)
-        mail.send(mail.compose(person.email, subject, body))
+            mail.send(mail.compose(person.email, subject, body))
     return len(people)
 
 
-def _language(meeting: Meeting, person: Participant) -> str:
-    languages = current_app.config["LANGUAGES"]
-    for lang in (person.language, *(meeting.languages or ())):
-        if lang in languages:
-            return str(lang)
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+def recipient_language(meeting: Meeting, person: Participant) -> str:
+    """The language of every message to the person: theirs, else the meeting's first one."""
+    return mail.language(person.language, *(meeting.languages or ()))
 
 
-def _title(meeting: Meeting, lang: str) -> str:
+def meeting_title(meeting: Meeting, lang: str) -> str:
+    """The meeting's title in that language where the meeting gives one."""
     return ((meeting.translations or {}).get(lang) or {}).get("title") or meeting.title
 
 
@@ -170,9 +168,9 @@ def _message(
     sessions: list[ChangedSession],
     rooms: dict[str, str],
 ) -> tuple[str, str]:
-    lang = _language(meeting, person)
+    lang = recipient_language(meeting, person)
     base = str(current_app.config["BASE_URL"]).rstrip("/")
-    title = _title(meeting, lang)
+    title = meeting_title(meeting, lang)
     account = base + "/account#calendars"
     listed = "\n\n".join("\n".join(_lines(meeting, person, s, rooms, lang, base)) for s in sessions)
     body = "\n\n".join(
