@@ -90,6 +90,9 @@ def test_a_cancelled_registration_has_no_cancel_page(client):
     response = client.get(f"/account/registrations/{person.id}/cancel")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/account/registrations/{person.id}"
+    own = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Cancel my registration" not in own
+    assert f'href="{REGISTER}">Register again</a>' in own
 
 
 def test_a_cancelled_person_registers_again_in_the_same_registration(client):

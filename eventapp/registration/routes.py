@@ -130,6 +130,8 @@ def own_details(participant_id: int) -> ResponseReturnValue:
         form=form,
         confirm_form=ConfirmForm(),
         can_cancel=person.status in service.TRANSITIONS["cancel"],
+        can_register_again=person.status is RegistrationStatus.CANCELLED
+        and service.registration_open(person.meeting),
     ), (400 if form.is_submitted() else 200)
 
 
