@@ -209,6 +209,8 @@ def test_merging_it_into_a_listed_organisation_moves_and_tells_the_person(app, c
     client.post(REGISTER, data=_unlisted(client))
     ref = _person().delegation.ref
     merge = f"{ORGANISATIONS}/{ref}/merge?into=th"
+    plan = organiser.get(merge).get_data(as_text=True)
+    assert "they are told by e-mail that they are now registered for Thailand" in plan
     token = csrf_token(organiser, merge)
     assert organiser.post(merge, data={"csrf_token": token}).status_code == 303
     person = _person()
