@@ -203,6 +203,11 @@ def mail_text(message: EmailMessage | bytes) -> str:
     return str(cast(EmailMessage, part).get_content())
 
 
+def texts_to(app: Flask, address: str) -> list[str]:
+    """The plain text of every message delivered to the address, oldest first."""
+    return [mail_text(message) for message in delivered_to(app, address)]
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on: connections are refused at once."""
     with socket.socket() as probe:

@@ -3,17 +3,13 @@ and may register again for the same meeting with the same address."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from typing import cast
-
 import sqlalchemy as sa
-from flask import Flask
 from flask.testing import FlaskClient
 
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, Participant, RegistrationStatus
 from tests.factories import make_account, open_meeting
-from tests.helpers import REGISTER, csrf_token, delivered_to, registration_form, sign_in
+from tests.helpers import REGISTER, csrf_token, registration_form, sign_in, texts_to
 
 MALEE = "malee@example.org"
 
@@ -31,15 +27,6 @@ def _registered(client: FlaskClient, **fields: str) -> Participant:
     assert client.post(REGISTER, data=registration_form(client, **fields)).status_code == 303
     sign_in(client, MALEE)
     return _person()
-
-
-def _texts(app: Flask) -> list[str]:
-    texts = []
-    for message in delivered_to(app, MALEE):
-        part = message.get_body(preferencelist=("plain",))
-        assert part is not None
-        texts.append(str(cast(EmailMessage, part).get_content()))
-    return texts
 
 
 def _cancel(client: FlaskClient, person: Participant) -> str:
@@ -75,10 +62,10 @@ def test_cancelling_frees_the_place_and_tells_the_person(app, client):
     open_meeting(approval="automatic")
     person = _registered(client)
     assert person.status is RegistrationStatus.APPROVED
-    before = len(_texts(app))
+    before = len(texts_to(app, MALEE))
     assert _cancel(client, person) == "/account"
     assert _person().status is RegistrationStatus.CANCELLED
-    texts = _texts(app)
+    texts = texts_to(app, MALEE)
     assert len(texts) == before + 1
     assert "Your registration is cancelled." in texts[-1]
 

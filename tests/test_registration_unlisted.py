@@ -3,9 +3,6 @@ the public and from others' form, its people pending) until an organiser confirm
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from typing import cast
-
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -17,10 +14,10 @@ from tests.factories import DEMO_SLUG, make_account, open_meeting
 from tests.helpers import (
     REGISTER,
     csrf_token,
-    delivered_to,
     form_fields,
     registration_form,
     sign_in,
+    texts_to,
 )
 
 ORGANISATIONS = f"/meetings/{DEMO_SLUG}/manage/organisations"
@@ -45,16 +42,6 @@ def _person(address: str = "malee@example.org") -> Participant:
     person = db.session.scalar(sa.select(Participant).where(Participant.email == address))
     assert person is not None
     return person
-
-
-def _mail_to(app: Flask, address: str) -> list[str]:
-    """The plain text of every message delivered to the address, oldest first."""
-    texts = []
-    for message in delivered_to(app, address):
-        part = message.get_body(preferencelist=("plain",))
-        assert part is not None
-        texts.append(str(cast(EmailMessage, part).get_content()))
-    return texts
 
 
 def _organiser(app: Flask, meeting: Meeting) -> FlaskClient:
@@ -175,7 +162,7 @@ def test_the_organisers_page_lists_it_and_confirming_tells_the_person(app, clien
     assert "Named by registrants, to confirm" in html
     assert f"{ORGANISATIONS}/{person.delegation.ref}/confirm" in html
     assert "<bdi>Malee Suksawat</bdi>" in html  # who named it
-    told = len(_mail_to(app, "malee@example.org"))
+    told = len(texts_to(app, "malee@example.org"))
     # Without the CSRF token nothing happens.
     assert organiser.post(f"{ORGANISATIONS}/{person.delegation.ref}/confirm").status_code == 400
     assert _person().delegation.confirmed is False
@@ -184,7 +171,7 @@ def test_the_organisers_page_lists_it_and_confirming_tells_the_person(app, clien
     assert person.delegation.confirmed is True
     # Manual approval: confirming the organisation is not approving the person.
     assert person.status is RegistrationStatus.PENDING
-    mails = _mail_to(app, "malee@example.org")
+    mails = texts_to(app, "malee@example.org")
     assert len(mails) == told + 1
     assert "Mekong Customs Network" in mails[-1]
     # In the language Malee chose (the new sentence itself awaits its translation).
@@ -202,7 +189,7 @@ def test_with_automatic_approval_confirming_applies_the_rule(app, client):
     assert _person().status is RegistrationStatus.PENDING
     assert _confirm(organiser, _person().delegation.ref) == 303
     assert _person().status is RegistrationStatus.APPROVED
-    assert "Your registration is approved." in _mail_to(app, "malee@example.org")[-1]
+    assert "Your registration is approved." in texts_to(app, "malee@example.org")[-1]
 
 
 def test_merging_it_into_a_listed_organisation_moves_and_tells_the_person(app, client, organiser):
@@ -216,7 +203,7 @@ def test_merging_it_into_a_listed_organisation_moves_and_tells_the_person(app, c
     person = _person()
     assert person.delegation.ref == "th"
     assert person.status is RegistrationStatus.PENDING
-    assert "you are now registered for Thailand" in _mail_to(app, "malee@example.org")[-1]
+    assert "you are now registered for Thailand" in texts_to(app, "malee@example.org")[-1]
 
 
 def test_an_approved_person_is_not_moved_to_an_unconfirmed_organisation(client, organiser):

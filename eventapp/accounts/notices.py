@@ -8,17 +8,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .. import mail
+from ..agenda.notify import meeting_title
 from ..models import AccountRole, Meeting, Participant, User
 from ..vocabulary import label
-
-
-def language_of(meeting: Meeting, participant: Participant | None) -> str:
-    """The participant's own language, else the meeting's first language, else the default."""
-    offered = current_app.config["LANGUAGES"]
-    for lang in (participant.language if participant else None, *(meeting.languages or ())):
-        if lang in offered:
-            return str(lang)
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _what_they_may_do(role: AccountRole) -> str:
@@ -38,7 +30,9 @@ def tell_appointed(
 ) -> None:
     """Queue the message telling `user` of their new role in `meeting`."""
     base = str(current_app.config["BASE_URL"]).rstrip("/")
-    with force_locale(language_of(meeting, participant)):
+    lang = mail.language(participant.language if participant else None, *(meeting.languages or ()))
+    with force_locale(lang):
+        title = meeting_title(meeting, lang)
         greeting = _("Dear %(name)s,", name=participant.full_name) if participant else _("Hello,")
         if user.password_hash:
             start = _(
@@ -60,7 +54,7 @@ def tell_appointed(
                 greeting,
                 _(
                     "You are now on the team of %(meeting)s, as: %(role)s.",
-                    meeting=meeting.title,
+                    meeting=title,
                     role=label(role),
                 ),
                 _what_they_may_do(role),
@@ -68,5 +62,6 @@ def tell_appointed(
                 _("Your pages for the meeting: %(url)s", url=base + pages),
             ]
         )
-        subject = _("Your role at %(meeting)s: %(role)s", meeting=meeting.title, role=label(role))
-    mail.send(mail.compose(user.email, subject, body))
+        subject = _("Your role at %(meeting)s: %(role)s", meeting=title, role=label(role))
+        # Inside the recipient's language: the HTML part is marked with it.
+        mail.send(mail.compose(user.email, subject, body))

@@ -58,7 +58,7 @@ class _Agenda:
         return self._made[meeting.id]
 
 
-def _send(
+def tell(
     person: Participant,
     opening: Callable[[str], str],
     reason: str | None = None,
@@ -99,7 +99,7 @@ def _send(
 
 
 def confirm_registration(person: Participant) -> None:
-    _send(person, lambda title: _("Thank you for registering for %(meeting)s.", meeting=title))
+    tell(person, lambda title: _("Thank you for registering for %(meeting)s.", meeting=title))
 
 
 def tell_status(
@@ -117,7 +117,7 @@ def tell_status(
         if person.id in told:
             continue
         told.add(person.id)
-        _send(
+        tell(
             person,
             lambda title: _("Your registration for %(meeting)s has changed.", meeting=title),
             reason if person.id in given else None,
