@@ -459,3 +459,23 @@ def test_participants_rapporteurs_and_strangers_cannot_change_the_settings(clien
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     assert_error(client.patch(API, json={"title": "Mine"}), 401, "unauthorized")
     assert _meeting().title != "Mine"
+
+
+def test_a_closed_registration_page_shows_organisers_the_way_to_reopen_it(organiser, app):
+    """The demo's registration closed in 2013: its organiser is led to the settings, nobody else."""
+    settings = f"/meetings/{DEMO_SLUG}/manage/settings#registration"
+    page = organiser.get(f"/meetings/{DEMO_SLUG}/register").get_data(as_text=True)
+    assert "Registration for this meeting is closed." in page
+    assert f'href="{settings}"' in page
+    anonymous = app.test_client().get(f"/meetings/{DEMO_SLUG}/register").get_data(as_text=True)
+    assert "Registration for this meeting is closed." in anonymous
+    assert "manage/settings" not in anonymous
+
+
+def test_a_registration_not_yet_open_says_when_it_opens(client, demo_meeting):
+    demo_meeting.registration_opens = datetime(2999, 1, 1, 8, 0, tzinfo=UTC)
+    demo_meeting.registration_closes = datetime(2999, 2, 1, 8, 0, tzinfo=UTC)
+    db.session.commit()
+    page = client.get(f"/meetings/{DEMO_SLUG}/register").get_data(as_text=True)
+    assert "Registration opens on 2999-01-01 08:00 (UTC)." in page
+    assert "closed" not in page

@@ -27,6 +27,7 @@ from ..accounts.permissions import (
     SIGNED_IN,
     allow,
     current_account,
+    is_organiser,
 )
 from ..extensions import limiter
 from ..lookups import meeting_or_404, registration_or_404
@@ -65,7 +66,13 @@ def register(slug: str) -> ResponseReturnValue:
     if not is_open:
         status = 403 if form.is_submitted() else 200
         return render_template(
-            "registration/register.html", meeting=meeting, form=form, is_open=False
+            "registration/register.html",
+            meeting=meeting,
+            form=form,
+            is_open=False,
+            state=service.registration_state(meeting),
+            # An organiser who lands here needs the way to reopen it, not a dead end.
+            organiser=is_organiser(current_account(), meeting),
         ), status
     if form.validate_on_submit():
         wanted = _request_from(form)
