@@ -15,7 +15,7 @@ from flask import abort, g, has_request_context
 from sqlalchemy.orm.interfaces import ORMOption
 
 from .extensions import db
-from .models import Meeting, Participant, Session, User
+from .models import Delegation, Meeting, Participant, Session, User
 
 KEY_LENGTH = 64  # slugs and refs are VARCHAR(64)
 
@@ -74,6 +74,15 @@ def find_registration(meeting: Meeting, ref: str) -> Participant | None:
         return None
     return db.session.scalar(
         sa.select(Participant).where(Participant.meeting_id == meeting.id, Participant.ref == ref)
+    )
+
+
+def find_delegation(meeting: Meeting, ref: str) -> Delegation | None:
+    """The meeting's organisation (delegation) with that ref."""
+    if not _could_be_key(ref):
+        return None
+    return db.session.scalar(
+        sa.select(Delegation).where(Delegation.meeting_id == meeting.id, Delegation.ref == ref)
     )
 
 

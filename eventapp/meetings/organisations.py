@@ -23,6 +23,7 @@ from ..agenda.sessions import _slug
 from ..extensions import db
 from ..interchange.validate import _countries, is_one_line, maximum
 from ..locking import lock_meeting
+from ..lookups import find_delegation
 from ..models import (
     KIND_ORDER,
     Delegation,
@@ -135,15 +136,6 @@ def country_choices(lang: str) -> tuple[tuple[str, str], ...]:
 
 
 # -- reading ----------------------------------------------------------------------------------
-
-
-def find_delegation(meeting: Meeting, ref: str) -> Delegation | None:
-    """The meeting's organisation with that ref."""
-    if not ref or len(ref) > 64:
-        return None
-    return db.session.scalar(
-        sa.select(Delegation).where(Delegation.meeting_id == meeting.id, Delegation.ref == ref)
-    )
 
 
 def _live(meeting: Meeting, ref: str) -> Delegation:

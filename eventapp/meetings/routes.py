@@ -14,7 +14,7 @@ from wtforms import Field
 from .. import unit_of_work
 from ..accounts.forms import ConfirmForm
 from ..accounts.permissions import ORGANISER, allow
-from ..lookups import meeting_or_404
+from ..lookups import find_delegation, meeting_or_404
 from ..models import Delegation, Meeting
 from ..registration import organisation_notices
 from ..registration import service as registration_service
@@ -144,7 +144,7 @@ def organisation_list(slug: str) -> ResponseReturnValue:
 
 
 def _delegation_or_404(meeting: Meeting, ref: str) -> Delegation:
-    delegation = organisations.find_delegation(meeting, ref)
+    delegation = find_delegation(meeting, ref)
     if delegation is None:
         abort(404)
     return delegation
