@@ -11,6 +11,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_interval, get_timezone_location, parse_pattern
 from babel.dates import format_time as babel_format_time
+from flask_babel import get_locale
 
 
 class LocalTimeError(ValueError):
@@ -187,3 +188,9 @@ def country_name(code: str | None, lang: str) -> str:
     if not code:
         return ""
     return babel_locale(lang).territories.get(code.upper(), code)
+
+
+def page_language() -> str:
+    """The language the page (or message) is being written in: the request's, else English."""
+    locale = get_locale()
+    return locale.language if locale is not None else "en"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -274,11 +274,6 @@ class MoveForm(FlaskForm):
         }
 
 
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "en"
-
-
 def problem_sentence(problem: Problem, meeting: Meeting) -> str:
     """What the service found, said to the organiser (its own words are for developers)."""
     key = field_of(problem.path)
@@ -287,7 +282,9 @@ def problem_sentence(problem: Problem, meeting: Meeting) -> str:
         if "outside the meeting's dates" in text:
             return gettext(
                 "This is outside the meeting's days (%(days)s).",
-                days=localtime.format_date_range(meeting.start_date, meeting.end_date, _lang()),
+                days=localtime.format_date_range(
+                    meeting.start_date, meeting.end_date, localtime.page_language()
+                ),
             )
         if "does not exist" in text:
             return gettext(

@@ -15,8 +15,8 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -135,11 +135,6 @@ def personal_calendar(slug: str, key: str) -> Response:
 
 def _rooms(meeting: Meeting) -> list[tuple[str, str]]:
     return [(r.ref, r.name) for r in meeting.rooms]
-
-
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "en"
 
 
 def _suggest(meeting: Meeting) -> str:
@@ -269,7 +264,7 @@ def _forms(
     form = EditSessionForm() if sent == "edit" else EditSessionForm(formdata=None)
     form.set_choices(rooms, lambda: directory, _suggest(meeting))
     move = MoveForm() if sent == "move" else MoveForm(formdata=None)
-    move.set_choices(meeting, rooms, _lang())
+    move.set_choices(meeting, rooms, localtime.page_language())
     if sent != "edit":
         form.fill(session, directory)
     if sent != "move":
@@ -328,9 +323,9 @@ def move_session(slug: str, ref: str) -> ResponseReturnValue:
                 "“%(title)s” is moved to %(day)s, %(start)s–%(end)s, %(room)s, in the draft "
                 "agenda.",
                 title=session.title,
-                day=localtime.format_day(session.start_local.date(), _lang()),
-                start=localtime.format_clock(session.start_local, _lang()),
-                end=localtime.format_clock(session.end_local, _lang()),
+                day=localtime.format_day(session.start_local.date(), localtime.page_language()),
+                start=localtime.format_clock(session.start_local, localtime.page_language()),
+                end=localtime.format_clock(session.end_local, localtime.page_language()),
                 room=room,
             )
             return _saved(session, warnings, message)

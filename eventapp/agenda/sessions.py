@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from .. import audit, localtime
@@ -95,11 +95,6 @@ class SessionGone(LookupError):
     """No session of the meeting has that ref, or it was cancelled."""
 
 
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "en"
-
-
 def room_clashes(
     meeting: Meeting,
     start: datetime,
@@ -120,7 +115,7 @@ def room_clashes(
     )
     if ignore is not None:
         query = query.where(Session.id != ignore.id)
-    lang = _lang()
+    lang = localtime.page_language()
     return [
         Conflict(
             "room",

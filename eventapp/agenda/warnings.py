@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
 from .. import localtime
@@ -113,7 +113,7 @@ def _warnings(
     others: Iterable[Session],
     people_of: Callable[[int], dict[int, Participant]] | None = None,
 ) -> Iterator[SessionWarning]:
-    lang = _lang()
+    lang = localtime.page_language()
     yield from _double_booked(session, others, lang, people_of)
     yield from _outside_days(session, lang)
     yield from _not_approved(session)
@@ -220,8 +220,3 @@ def _over_capacity(session: Session) -> Iterator[SessionWarning]:
 def _name(person: Participant) -> str:
     # Organisers see everyone by name: this is no public page.
     return f"{person.honorific} {person.full_name}" if person.honorific else person.full_name
-
-
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "en"

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import selectinload
 
 from .. import audit, localtime
@@ -96,11 +96,6 @@ class MergePlan:
     people: tuple[Participant, ...] = ()
 
 
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "en"
-
-
 # -- countries --------------------------------------------------------------------------------
 
 
@@ -113,7 +108,7 @@ def country_name(code: str | None, lang: str | None = None) -> str | None:
     """The country's short name in the language (CLDR, as Babel has it); None for no code."""
     if not code:
         return None
-    return _names(lang or _lang()).get(code, code)
+    return _names(lang or localtime.page_language()).get(code, code)
 
 
 @cache
@@ -154,7 +149,7 @@ def delegation_rows(meeting: Meeting) -> list[DelegationRow]:
         .options(selectinload(Delegation.participants))
     ).all()
     order = {kind: n for n, kind in enumerate(KIND_ORDER)}
-    lang = _lang()
+    lang = localtime.page_language()
     rows = []
     for d in sorted(delegations, key=lambda d: (order[d.kind], _sort_key(d.name))):
         statuses = Counter(p.status for p in d.participants)

@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import Field
 
-from .. import unit_of_work
+from .. import localtime, unit_of_work
 from ..accounts.forms import ConfirmForm
 from ..accounts.permissions import ORGANISER, allow
 from ..lookups import find_delegation, meeting_or_404
@@ -23,11 +23,6 @@ from . import organisations, service
 from .forms import MergeChoiceForm, OrganisationForm, SettingsForm
 
 bp = Blueprint("meetings", __name__)
-
-
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "en"
 
 
 def _place_problems(
@@ -52,7 +47,7 @@ def _place_problems(
 @allow(ORGANISER)
 def settings(slug: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
-    form = SettingsForm(meeting, _lang())
+    form = SettingsForm(meeting, localtime.page_language())
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
@@ -119,7 +114,7 @@ def _organisations_page(meeting: Meeting, form: OrganisationForm, problems: list
 @allow(ORGANISER)
 def organisation_list(slug: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
-    form = OrganisationForm(_lang())
+    form = OrganisationForm(localtime.page_language())
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
@@ -156,7 +151,7 @@ def organisation_edit(slug: str, ref: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
     delegation = _delegation_or_404(meeting, ref)
     form = OrganisationForm(
-        _lang(),
+        localtime.page_language(),
         data={
             "name": delegation.name,
             "acronym": delegation.acronym or "",

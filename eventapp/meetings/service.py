@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from babel.lists import format_list
 from flask import current_app
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from .. import audit, localtime
@@ -111,15 +111,14 @@ class SettingsChange:
     warnings: tuple[str, ...]
 
 
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "en"
-
-
 def names_of(settings: tuple[str, ...]) -> str:
     """The settings as a list a person reads: "title, capacity and quotas"."""
     names = [str(SETTING_NAMES[s]) for s in settings]
-    return format_list(names, locale=localtime.babel_locale(_lang())) if names else ""
+    return (
+        format_list(names, locale=localtime.babel_locale(localtime.page_language()))
+        if names
+        else ""
+    )
 
 
 def current_settings(meeting: Meeting) -> dict[str, Any]:
@@ -396,7 +395,7 @@ def _titles(sessions: list[Session]) -> str:
     named = [f"“{s.title}”" for s in sessions[:_NAMED]]
     if len(sessions) > _NAMED:
         named.append(ngettext("%(num)d other", "%(num)d others", len(sessions) - _NAMED))
-    return format_list(named, locale=localtime.babel_locale(_lang()))
+    return format_list(named, locale=localtime.babel_locale(localtime.page_language()))
 
 
 def _loggable(value: Any) -> Any:
@@ -495,7 +494,7 @@ def limit_warnings(meeting: Meeting) -> list[str]:
                 "Over their quotas: %(list)s. Nobody loses their place, but these organisations "
                 "have nobody more approved until they are within their quotas.",
                 len(over),
-                list=format_list(over, locale=localtime.babel_locale(_lang())),
+                list=format_list(over, locale=localtime.babel_locale(localtime.page_language())),
             )
         )
     waiting = counts.get(RegistrationStatus.WAITLISTED, 0)
