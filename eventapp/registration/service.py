@@ -539,6 +539,8 @@ def update_registration(
         "accessibility": (request.accessibility or "").strip() or None,
         "list_consent": request.list_consent,
     }
+    if request.language is not None:  # None: the form did not ask, the person's stays
+        values["language"] = request.language
     changed = [name for name, value in values.items() if getattr(person, name) != value]
     if not changed:
         return []
