@@ -38,6 +38,7 @@ from .desk import SORTS, YES_NO
 from .service import LANGUAGES, NewOrganisation
 
 __all__ = [
+    "OWN_LANGUAGE_NAMES",
     "PUBLIC_ROLES",
     "DecisionForm",
     "DeskFilterForm",
@@ -55,6 +56,9 @@ PUBLIC_ROLES = (
     ParticipantRole.OBSERVER,
     ParticipantRole.SPEAKER,
 )
+
+# Each language in its own name, as people look for theirs.
+OWN_LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 
 
 def _role_field(roles: tuple[ParticipantRole, ...]) -> SelectField:
@@ -122,14 +126,9 @@ class RegistrationForm(OwnDetailsForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     role = _role_field(PUBLIC_ROLES)
     funded = BooleanField(_l("I ask for my travel to be funded by the organisers"))
-    # Each language in its own name, as people look for theirs.
     language = SelectField(
         _l("Language for e-mails"),
-        choices=[
-            SelectChoice("en", "English"),
-            SelectChoice("fr", "Français"),
-            SelectChoice("es", "Español"),
-        ],
+        choices=[SelectChoice(code, name) for code, name in OWN_LANGUAGE_NAMES.items()],
         validate_choice=False,
         # Without it (an older form, a script): the meeting's first language.
         validators=[
@@ -210,7 +209,6 @@ class OrganiserRegistrationForm(RegistrationForm):
         validators=[DataRequired(message=_l("Choose the organisation this person represents."))],
     )
     # Organisers choose from the list (and add an organisation on the organisations page).
-    language = None
     new_organisation_name = None
     new_organisation_kind = None
     new_organisation_country = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -19,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
-from .. import unit_of_work
+from .. import mail, unit_of_work
 from ..accounts.forms import ConfirmForm
 from ..accounts.permissions import (
     ORGANISER,
@@ -29,6 +30,7 @@ from ..accounts.permissions import (
     current_account,
     is_organiser,
 )
+from ..agenda.notify import recipient_language
 from ..extensions import limiter
 from ..lookups import meeting_or_404, registration_or_404
 from ..models import (
@@ -41,6 +43,7 @@ from ..models import (
 from ..vocabulary import label
 from . import desk, exports, notices, service
 from .forms import (
+    OWN_LANGUAGE_NAMES,
     DecisionForm,
     DeskFilterForm,
     OrganiserRegistrationForm,
@@ -351,6 +354,8 @@ def detail(slug: str, ref: str) -> ResponseReturnValue:
         actions=service.offered_actions(person.status),
         history=desk.history_lines(desk.history(meeting, person), _field_labels()),
         form=ReasonForm(formdata=None),
+        language=recipient_language(meeting, person),
+        language_names=OWN_LANGUAGE_NAMES,
     )
 
 
@@ -404,9 +409,17 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
         else None,
     )
     form.set_organisations(service.organisation_choices(meeting, unconfirmed=True))
+    # The language their mail is written in now: theirs, else the meeting's first one.
+    shown_language = recipient_language(meeting, person)
+    if not form.is_submitted():
+        form.language.data = shown_language
     if form.validate_on_submit():
+        wanted = _request_from(form)
+        if person.language is None and wanted.language == shown_language:
+            # As shown to a person who chose none: nothing chosen, so no change to record.
+            wanted = replace(wanted, language=None)
         try:
-            changed = service.update_registration(meeting, person, _request_from(form))
+            changed = service.update_registration(meeting, person, wanted)
         except service.RegistrationError as exc:
             _show_errors(form, exc)
         else:
@@ -429,6 +442,9 @@ def add(slug: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
     form = OrganiserRegistrationForm()
     form.set_organisations(service.organisation_choices(meeting, unconfirmed=True))
+    if not form.is_submitted():
+        # The organiser's page language says nothing of the person's: the meeting's first.
+        form.language.data = mail.language(*(meeting.languages or ()))
     if form.validate_on_submit():
         try:
             person = service.register(meeting, _request_from(form), by_organiser=True)
