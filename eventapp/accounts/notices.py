@@ -1,7 +1,10 @@
-"""What a person appointed to a meeting's team is told, in their language: sent after the commit
-with the appointment (the message waits in the outbox)."""
+"""What an account's owner is told, in their language: a password-reset link, and an appointment
+to a meeting's team (sent after the commit with the appointment: the message waits in the outbox).
+"""
 
 from __future__ import annotations
+
+from email.message import EmailMessage
 
 from flask import current_app, url_for
 from flask_babel import force_locale
@@ -11,6 +14,21 @@ from .. import mail
 from ..agenda.notify import meeting_title
 from ..models import AccountRole, Meeting, Participant, User
 from ..vocabulary import label
+
+
+def password_reset(address: str, link: str, lang: str) -> EmailMessage:
+    """The message carrying a reset link, written in `lang` (the caller decides whether it goes)."""
+    with force_locale(lang):
+        body = _(
+            "Someone asked to reset the password of your eventapp account %(email)s.\n\n"
+            "To choose a new password, open this link within an hour:\n%(link)s\n\n"
+            "The link works once. If you did not ask for this, ignore this message: "
+            "your password stays as it is.",
+            email=address,
+            link=link,
+        )
+        # Inside the recipient's language: the HTML part is marked with it.
+        return mail.compose(address, _("Reset your eventapp password"), body)
 
 
 def _what_they_may_do(role: AccountRole) -> str:

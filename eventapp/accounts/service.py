@@ -18,9 +18,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from .. import audit
+from .. import audit, mail
 from ..agenda import people
 from ..extensions import db
+from ..localtime import page_language
 from ..locking import lock_meeting
 from ..mailbox import mailbox_key
 from ..models import (
@@ -33,6 +34,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
+from . import notices
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -203,30 +205,34 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
+def _chosen_language(email: str) -> str | None:
+    """The language chosen for the mailbox's most recent registration that chose one."""
+    return db.session.scalar(
+        sa.select(Participant.language)
+        .where(Participant.email_key == mailbox_key(email), Participant.language.is_not(None))
+        .order_by(Participant.registered_at.desc().nulls_last(), Participant.id.desc())
+        .limit(1)
+    )
+
+
 def send_password_reset(email: str) -> None:
     """Queue a reset link if the address has an active account; say nothing either way.
 
-    Both ways do the same work, so the answer takes as long: the message is composed, and an
-    audit entry is committed by the caller; only for an account does the message go into the
-    outbox, which delivers it after the answer, so no mail server is waited on.
+    Both ways do the same work, so the answer takes as long: the language is looked up, the
+    message is composed, and an audit entry is committed by the caller; only for an account
+    does the message go into the outbox, which delivers it after the answer, so no mail server
+    is waited on. The message is in the language of the person's most recent registration
+    (an account has none of its own), else in the page's.
     """
-    from flask_babel import gettext as _
-
-    from .. import mail
-
     user = find_user(email)
     known = user is not None and user.active
     address = user.email if user is not None and known else email.strip()[:254]
     token = reset_token(user) if user is not None and known else _reset_serializer().dumps({})
-    body = _(
-        "Someone asked to reset the password of your eventapp account %(email)s.\n\n"
-        "To choose a new password, open this link within an hour:\n%(link)s\n\n"
-        "The link works once. If you did not ask for this, ignore this message: "
-        "your password stays as it is.",
-        email=address,
-        link=f"{current_app.config['BASE_URL']}/password/reset/{token}",
+    message = notices.password_reset(
+        address,
+        f"{current_app.config['BASE_URL']}/password/reset/{token}",
+        mail.language(_chosen_language(email), page_language()),
     )
-    message = mail.compose(address, _("Reset your eventapp password"), body)
     if known:
         mail.send(message)
     audit.log("account.password_reset_requested", target=address, actor=user if known else None)
