@@ -2,10 +2,11 @@
 
 send() adds the message to the `outbox` table in the caller's transaction: a change that rolls
 back sends nothing, and a committed one is never lost. After the request (and by
-`flask --app wsgi mail deliver`) the due rows leave: one RQ job each when REDIS_URL is set, else
-delivered here, by SMTP to MAIL_URL or as an .eml file in OUTBOX_DIR. A failure is logged and kept
-on its row (attempts, last error), and the row is tried again later with a growing delay; it
-never fails the request that caused the message.
+`flask --app wsgi mail deliver`) the due rows leave: by SMTP to MAIL_URL or as an .eml file in
+OUTBOX_DIR, delivered here, or with REDIS_URL by an RQ job that drains the outbox (one job
+queued at a time, whatever the number of requests). A failure is logged and kept on its row
+(attempts, last error), and the row is tried again later with a growing delay; it never fails
+the request that caused the message. Notices (send_notice) are written when they first leave.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import re
 import smtplib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email import policy
@@ -45,9 +46,6 @@ SENDER = "eventapp <no-reply@eventapp.invalid>"
 QUEUE = "mail"
 # A delivery holds its row this long; past it, another delivery may take the row again.
 LEASE = timedelta(minutes=5)
-# An RQ job holds its row longer than all its own retries take.
-QUEUED_LEASE = timedelta(hours=2)
-RQ_RETRIES = [10, 60, 300, 900, 3600]
 # After the n-th failure the row waits BACKOFF * 2**(n-1), at most MAX_BACKOFF.
 BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=6)
@@ -195,13 +193,75 @@ def _id_domain(from_: str) -> str:
 def send(message: EmailMessage) -> OutboxMessage:
     """Store the message in the outbox, in the caller's transaction; it leaves after the commit."""
     recipient = message["To"].addresses[0].addr_spec
-    # CRLF line ends, as SMTP wants them (servers refuse bare LF); .eml files take them too.
-    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-    row = OutboxMessage(recipient=recipient, message=raw, next_attempt_at=utcnow())
+    row = OutboxMessage(recipient=recipient, message=_raw(message), next_attempt_at=utcnow())
     db.session.add(row)
     if has_request_context():
         g.mail_waiting = True
+        g.setdefault("mail_rows", []).append(row)
     return row
+
+
+# A notice's kind -> what writes its message from the notice's data (None: nobody to tell now).
+NoticeWriter = Callable[[dict[str, Any]], EmailMessage | None]
+_writers: dict[str, NoticeWriter] = {}
+
+
+def notice_writer(kind: str) -> Callable[[NoticeWriter], NoticeWriter]:
+    """Register the writer of one kind of notice (see send_notice)."""
+
+    def register(writer: NoticeWriter) -> NoticeWriter:
+        _writers[kind] = writer
+        return writer
+
+    return register
+
+
+def send_notice(to: str, kind: str, **data: Any) -> OutboxMessage:
+    """Store a notice in the outbox, in the caller's transaction: what it says (`data`, plain
+    JSON values), written into a message by its kind's writer when it first leaves.
+
+    For the messages that changes of many rows cause (registrations, decisions): writing one
+    (its language, HTML part, attachments) costs more than the change, and the change may hold
+    the meeting's lock. The data is what holds at the time of the change (a status, say); the
+    writer reads the rest as it stands when the message leaves.
+    """
+    row = OutboxMessage(
+        recipient=envelope_address(to)[0],
+        message=None,
+        notice={"kind": kind, **data},
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(row)
+    if has_request_context():
+        g.mail_waiting = True
+        g.setdefault("mail_rows", []).append(row)
+    return row
+
+
+def _raw(message: EmailMessage) -> bytes:
+    # CRLF line ends, as SMTP wants them (servers refuse bare LF); .eml files take them too.
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
+def _written(session: Session, row: dict[str, Any]) -> bytes | None:
+    """The row's message, written from its notice the first time (and kept, so that a retry
+    sends the same words); None for a notice with nobody left to tell, whose row is gone."""
+    if row["message"] is not None:
+        return bytes(row["message"])
+    notice = dict(row["notice"] or {})
+    writer = _writers.get(str(notice.get("kind")))
+    if writer is None:
+        raise MailNotSent(f"no writer for a notice of kind {notice.get('kind')!r}")
+    message = writer(notice)
+    if message is None:
+        session.execute(sa.delete(_table).where(_table.c.id == row["id"]))
+        session.commit()
+        logger.info("message %s: nobody to tell any more (%s)", row["id"], notice.get("kind"))
+        return None
+    raw = _raw(message)
+    session.execute(sa.update(_table).where(_table.c.id == row["id"]).values(message=raw))
+    session.commit()
+    return raw
 
 
 def after_request() -> bool:
@@ -225,7 +285,17 @@ class Delivery:
 
 
 def deliver_due(limit: int | None = 50) -> Delivery:
-    """Hand on the messages that are due (a few at a time after requests); never raises."""
+    """Hand on the messages that are due (a few at a time after requests); never raises.
+
+    With REDIS_URL, an RQ worker delivers them (see hand_on); else they are delivered here.
+    """
+    if current_app.config.get("REDIS_URL"):
+        return hand_on()
+    return deliver_here(limit)
+
+
+def deliver_here(limit: int | None = 50) -> Delivery:
+    """Deliver the messages that are due, in this process; never raises."""
     done = Delivery()
     now = utcnow()
     try:
@@ -239,22 +309,16 @@ def deliver_due(limit: int | None = 50) -> Delivery:
     except SQLAlchemyError:
         logger.exception("the outbox could not be read; its messages wait for the next delivery")
         return done
-    queue = _queue()
     for outbox_id in due:
         try:
-            outcome = _queue_one(queue, outbox_id) if queue is not None else _deliver_one(outbox_id)
+            outcome = _deliver_one(outbox_id)
         except Exception:  # never let mail fail its caller
             logger.exception("message %s: delivery failed unexpectedly", outbox_id)
             outcome = "failed"
         if outcome == "sent":
             done.sent += 1
-        elif outcome == "queued":
-            done.queued += 1
         elif outcome == "failed":
             done.failed += 1
-        elif outcome == "queue down":
-            done.failed += 1
-            break  # the others would wait on the same unreachable queue
     return done
 
 
@@ -302,8 +366,12 @@ def _deliver_one(outbox_id: int) -> str:
         if row is None:
             return "busy"
         try:
-            where = transmit(row["message"], row["recipient"])
+            raw = _written(session, row)
+            if raw is None:
+                return "dropped"
+            where = transmit(raw, row["recipient"])
         except Exception as exc:
+            session.rollback()
             _failed(session, row, exc)
             return "failed"
         session.execute(sa.delete(_table).where(_table.c.id == outbox_id))
@@ -312,63 +380,100 @@ def _deliver_one(outbox_id: int) -> str:
     return "sent"
 
 
-def _queue() -> Any:
-    redis_url = current_app.config.get("REDIS_URL")
-    if not redis_url:
-        return None
-    from redis import Redis
+# -- handing on to RQ ---------------------------------------------------------------------------
+
+# Set while a drain of the outbox waits in the queue: requests meanwhile queue nothing more, since
+# that drain will find their messages. It expires, should the workers be stopped for that long.
+DRAIN_QUEUED = "eventapp:mail:drain-queued"
+DRAIN_QUEUED_FOR = 300  # seconds
+_clients: dict[str, Any] = {}
+
+
+def _redis() -> Any:
+    """One client per process and URL: connecting costs more than the registration it serves.
+    Short timeouts: an unreachable queue must not hold up the answer to a request."""
+    url = str(current_app.config["REDIS_URL"])
+    if url not in _clients:
+        from redis import Redis
+
+        _clients[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return _clients[url]
+
+
+def hand_on(outbox_ids: Sequence[int] | None = None) -> Delivery:
+    """Make sure an RQ job will deliver the outbox: one job drains every message that is due,
+    however many requests stored them, and no new one is queued while one waits.
+
+    `outbox_ids`: the messages this call is about (a request's own); when the queue cannot be
+    reached they are kept with the error and tried again later (None: every due message).
+    """
+    from redis.exceptions import RedisError
     from rq import Queue
 
-    # Short timeouts: an unreachable queue must not hold up the answer to a request.
-    connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
-    return Queue(QUEUE, connection=connection)
+    try:
+        connection = _redis()
+        if connection.set(DRAIN_QUEUED, b"1", nx=True, ex=DRAIN_QUEUED_FOR):
+            try:
+                Queue(QUEUE, connection=connection).enqueue(
+                    drain_job, description="deliver the e-mail outbox"
+                )
+            except BaseException:
+                connection.delete(DRAIN_QUEUED)
+                raise
+        return Delivery(queued=1)
+    except RedisError as exc:
+        logger.warning("the mail queue cannot be reached; the outbox waits: %s", exc)
+        _postpone(outbox_ids, exc)
+        return Delivery(failed=1)
 
 
-def _queue_one(queue: Any, outbox_id: int) -> str:
-    from redis.exceptions import RedisError
-    from rq import Retry
-
-    with Session(db.engine) as session:
-        row = _claim(session, outbox_id, QUEUED_LEASE)
-        if row is None:
-            return "busy"
-        try:
-            queue.enqueue(
-                deliver_job,
-                outbox_id,
-                retry=Retry(max=len(RQ_RETRIES), interval=RQ_RETRIES),
-                description=f"mail {outbox_id} to {row['recipient']}",
+def _postpone(outbox_ids: Sequence[int] | None, error: BaseException) -> None:
+    """Messages that could not be handed on: counted as a failed attempt, with the error, due
+    again after the usual wait (the next hand-over, or `flask mail deliver`, takes them)."""
+    reason = f"{type(error).__name__}: {error}"[:500]
+    now = utcnow()
+    where = (
+        _table.c.id.in_(list(outbox_ids))
+        if outbox_ids is not None
+        else _table.c.next_attempt_at <= now
+    )
+    try:
+        with Session(db.engine) as session:
+            session.execute(
+                sa.update(_table)
+                .where(where, _table.c.attempts == 0)
+                .values(attempts=1, last_error=reason, next_attempt_at=now + BACKOFF)
             )
-        except RedisError as exc:
-            # The queue is away: the row stays, due again soon, for a later delivery.
-            _failed(session, row, exc)
-            return "queue down"
-    return "queued"
+            session.commit()
+    except SQLAlchemyError:
+        logger.exception("the outbox could not be updated; its messages stay due")
 
 
-def deliver_job(outbox_id: int) -> str:
-    """The RQ job: an application of its own, from the worker's environment."""
+def request_outbox_ids() -> list[int]:
+    """The ids of the messages the request stored (after its commit)."""
+    return [
+        int(identity[0])
+        for row in g.get("mail_rows", ())
+        if (identity := sa.inspect(row).identity) is not None
+    ]
+
+
+def drain_job() -> str:
+    """The RQ job: deliver every due message, with an application of its own made from the
+    worker's environment. The flag is cleared first, so a message stored while the job runs
+    queues the next drain."""
+    from rq import get_current_job
+
     from . import create_app
 
+    job = get_current_job()
+    if job is not None:
+        job.connection.delete(DRAIN_QUEUED)
     app = create_app()
     with app.app_context():
         try:
-            with Session(db.engine) as session:
-                row = (
-                    session.execute(sa.select(_table).where(_table.c.id == outbox_id))
-                    .mappings()
-                    .first()
-                )
-                if row is None:
-                    return f"message {outbox_id} is no longer in the outbox"
-                try:
-                    where = transmit(row["message"], row["recipient"])
-                except Exception as exc:
-                    _failed(session, dict(row), exc)
-                    raise  # RQ retries it
-                session.execute(sa.delete(_table).where(_table.c.id == outbox_id))
-                session.commit()
-                return where
+            done = deliver_here(limit=None)
+            return f"delivered {done.sent}, failed {done.failed}"
         finally:
             db.engine.dispose()  # the job's own connections end with it
 

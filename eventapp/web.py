@@ -244,7 +244,9 @@ def register_response_headers(app: Flask) -> None:
         # The unit of work has committed: the mail leaves now, and a failure never changes
         # the answer. A request rolled back took its messages with it.
         if mail.after_request():
-            if app.config.get("MAIL_URL") and not app.config.get("REDIS_URL"):
+            if app.config.get("REDIS_URL"):
+                mail.hand_on(mail.request_outbox_ids())
+            elif app.config.get("MAIL_URL"):
                 # An SMTP conversation can take seconds: it begins once the answer has left.
                 response.call_on_close(lambda: _deliver_in(app))
             else:

@@ -283,7 +283,8 @@ def test_with_redis_the_messages_are_rq_jobs(
     with smtp_server() as (port, received):
         assert client.post(PAGE, data=confirmed).status_code == 303
         queue = Queue("mail", connection=connection)
-        assert queue.count == len(people)
+        # One job drains the outbox, however many messages wait in it.
+        assert queue.count == 1 and len(outbox_rows()) == len(people)
         # The worker builds its application from the environment, as a deployed one does.
         monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
         monkeypatch.setenv("MAIL_URL", f"smtp://127.0.0.1:{port}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,7 +21,11 @@ class OutboxMessage(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The envelope recipient: an A-label domain, or UTF-8 where the local part needs it.
     recipient: Mapped[str] = mapped_column(sa.String(320))
-    message: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # The message as it leaves; None until a notice is written (at its first delivery).
+    message: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    # What a notice says, to be written in the recipient's language when it leaves: writing a
+    # message costs more than the change that causes it, and it is no work for a locked meeting.
+    notice: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     attempts: Mapped[int] = mapped_column(default=0)
     # Due from then on; a deliverer moves it forward while it holds the row (a lease).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

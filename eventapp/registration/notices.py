@@ -1,25 +1,28 @@
 """What registrants are told by e-mail, in their own words: sent after the change is committed.
 
 Each message is in the recipient's language (theirs, else the meeting's first one), whoever
-clicked; an approval carries the published agenda as an .ics file.
+clicked; an approval carries the published agenda as an .ics file. The change stores a notice
+(who, what happened, the status it left); the message is written when it leaves the outbox.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
+from email.message import EmailMessage
+from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .. import mail
 from ..agenda import ical, published
 from ..agenda.notify import meeting_title, recipient_language
+from ..extensions import db
 from ..models import Meeting, Participant, RegistrationStatus
 
 
-def status_sentence(person: Participant) -> str:
-    status = person.status
+def status_sentence(status: RegistrationStatus | None) -> str:
     if status is RegistrationStatus.APPROVED:
         return _("Your registration is approved.")
     if status is RegistrationStatus.WAITLISTED:
@@ -46,48 +49,90 @@ def agenda_attachment(meeting: Meeting) -> mail.Attachment | None:
     )
 
 
-class _Agenda:
-    """The agenda file, made once for all the messages of one call (a bulk approval)."""
+def _agenda_file(meeting: Meeting) -> mail.Attachment | None:
+    """The agenda file, made once for all the notices of one round of deliveries (the same
+    file for every registrant of a bulk approval)."""
+    made: dict[int, mail.Attachment | None] = g.setdefault("agenda_files", {})
+    if meeting.id not in made:
+        made[meeting.id] = agenda_attachment(meeting)
+    return made[meeting.id]
 
-    def __init__(self) -> None:
-        self._made: dict[int, mail.Attachment | None] = {}
 
-    def __call__(self, meeting: Meeting) -> mail.Attachment | None:
-        if meeting.id not in self._made:
-            self._made[meeting.id] = agenda_attachment(meeting)
-        return self._made[meeting.id]
+def _opening(kind: str, title: str, organisation: str) -> str:
+    """The first sentence of a registration notice, by what happened."""
+    if kind == "registered":
+        return _("Thank you for registering for %(meeting)s.", meeting=title)
+    if kind == "organisation-confirmed":
+        return _(
+            "The organisers of %(meeting)s have confirmed %(organisation)s, the "
+            "organisation you named when you registered.",
+            meeting=title,
+            organisation=organisation,
+        )
+    if kind == "organisation-merged":
+        return _(
+            "The organisers of %(meeting)s have found the organisation you named when "
+            "you registered among the meeting's organisations: you are now registered "
+            "for %(organisation)s.",
+            meeting=title,
+            organisation=organisation,
+        )
+    return _("Your registration for %(meeting)s has changed.", meeting=title)
 
 
 def tell(
     person: Participant,
-    opening: Callable[[str], str],
+    opening: str,
     reason: str | None = None,
-    agenda: Callable[[Meeting], mail.Attachment | None] | None = None,
+    organisation: str | None = None,
 ) -> None:
-    """One message to the person, written in their language; `opening` gets the meeting's
-    title in that language."""
+    """One notice to the person, written in their language when it leaves (registration
+    notices are many and come from changes under the meeting's lock). `opening` says what
+    happened: registered, changed, organisation-confirmed or organisation-merged; the status
+    told is the one the registration has now."""
+    mail.send_notice(
+        person.email,
+        "registration",
+        participant=person.id,
+        status=person.status.value if person.status else None,
+        opening=opening,
+        reason=reason or None,
+        organisation=organisation,
+    )
+
+
+@mail.notice_writer("registration")
+def write_registration_notice(notice: dict[str, Any]) -> EmailMessage | None:
+    """The message of a registration notice; None once the registration is gone."""
+    person = db.session.get(Participant, notice.get("participant"))
+    if person is None:
+        return None
     meeting = person.meeting
+    status = RegistrationStatus(notice["status"]) if notice.get("status") else None
     base = current_app.config["BASE_URL"]
     lang = recipient_language(meeting, person)
     with force_locale(lang):
         title = meeting_title(meeting, lang)
-        status = status_sentence(person)
+        told = status_sentence(status)
+        reason = notice.get("reason")
         if reason:
-            status += "\n\n" + _("The organisers' reason: %(reason)s", reason=reason)
+            told += "\n\n" + _("The organisers' reason: %(reason)s", reason=reason)
         body = _(
             "Dear %(name)s,\n\n%(opening)s\n\n%(status)s\n\nYour reference: %(ref)s\n\n"
             "To follow or change your registration, sign in at %(account)s with this e-mail "
             "address. If you have no password yet, choose one at %(password)s.",
             name=f"{person.given_name} {person.family_name}",
-            opening=opening(title),
-            status=status,
+            opening=_opening(
+                str(notice.get("opening")), title, str(notice.get("organisation") or "")
+            ),
+            status=told,
             ref=person.ref,
             account=f"{base}/account",
             password=f"{base}/password/forgot",
         )
         attachments = []
-        if person.status is RegistrationStatus.APPROVED:
-            file = (agenda or agenda_attachment)(meeting)
+        if status is RegistrationStatus.APPROVED:
+            file = _agenda_file(meeting)
             if file is not None:
                 attachments.append(file)
                 body += "\n\n" + _(
@@ -95,11 +140,11 @@ def tell(
                     "sessions to your calendar."
                 )
         subject = _("Registration: %(meeting)s", meeting=title)
-        mail.send(mail.compose(person.email, subject, body, attachments=attachments))
+        return mail.compose(person.email, subject, body, attachments=attachments)
 
 
 def confirm_registration(person: Participant) -> None:
-    tell(person, lambda title: _("Thank you for registering for %(meeting)s.", meeting=title))
+    tell(person, "registered")
 
 
 def tell_status(
@@ -112,14 +157,8 @@ def tell_status(
     once each however often it changed; `reason` goes to those `decided`, not to the promoted."""
     told: set[int] = set()
     given = {d.id for d in decided}
-    agenda = _Agenda()
     for person in changed:
         if person.id in told:
             continue
         told.add(person.id)
-        tell(
-            person,
-            lambda title: _("Your registration for %(meeting)s has changed.", meeting=title),
-            reason if person.id in given else None,
-            agenda,
-        )
+        tell(person, "changed", reason if person.id in given else None)

@@ -4,8 +4,6 @@ organiser has confirmed it or merged it into another: written in each person's l
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from ..models import Delegation, Participant
 from . import notices
 
@@ -13,27 +11,10 @@ from . import notices
 def tell_confirmed(people: list[Participant], delegation: Delegation) -> None:
     """Each registrant of a newly confirmed organisation: it is confirmed, and their status."""
     for person in people:
-        notices.tell(
-            person,
-            lambda title: _(
-                "The organisers of %(meeting)s have confirmed %(organisation)s, the "
-                "organisation you named when you registered.",
-                meeting=title,
-                organisation=delegation.display_name,
-            ),
-        )
+        notices.tell(person, "organisation-confirmed", organisation=delegation.display_name)
 
 
 def tell_merged(people: list[Participant], target: Delegation) -> None:
     """Each registrant whose named organisation was merged into one the meeting lists."""
     for person in people:
-        notices.tell(
-            person,
-            lambda title: _(
-                "The organisers of %(meeting)s have found the organisation you named when "
-                "you registered among the meeting's organisations: you are now registered "
-                "for %(organisation)s.",
-                meeting=title,
-                organisation=target.display_name,
-            ),
-        )
+        notices.tell(person, "organisation-merged", organisation=target.display_name)

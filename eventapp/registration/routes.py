@@ -85,7 +85,7 @@ def register(slug: str) -> ResponseReturnValue:
             _show_errors(form, exc)
         else:
             notices.confirm_registration(person)  # in the outbox, committed with the registration
-            flash(notices.status_sentence(person), "success")
+            flash(notices.status_sentence(person.status), "success")
             if not person.delegation.confirmed:
                 flash(
                     _(
