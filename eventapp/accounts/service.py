@@ -372,6 +372,17 @@ def find_or_invite(email: str) -> User:
     user = find_user(email)
     if user is not None:
         return user
+    address = _insert_account(email)
+    user = find_user(address)
+    if user is None:  # accounts are deactivated, never deleted: not seen in practice
+        raise RuntimeError(f"the account for {address} vanished while it was made")
+    return user
+
+
+def _insert_account(email: str) -> str:
+    """Make the address's account without a password unless a request at the same moment
+    made it (the database's unique key decides); audited when this one did. The address as
+    kept."""
     address = _valid_address(email)
     users = cast(sa.Table, User.__table__)
     values = {"email": address, "email_key": mailbox_key(address), "password_hash": None}
@@ -381,15 +392,17 @@ def find_or_invite(email: str) -> User:
     result = db.session.execute(
         insert(users).values(**values).on_conflict_do_nothing(index_elements=["email_key"])
     )
-    created = cast(sa.CursorResult[Any], result).rowcount
-    user = find_user(address)
-    if user is None:  # accounts are deactivated, never deleted: not seen in practice
-        raise RuntimeError(f"the account for {address} vanished while it was made")
-    if created:
+    if cast(sa.CursorResult[Any], result).rowcount:
         audit.log(
             "account.created", target=address, details={"role": AccountRole.PARTICIPANT.value}
         )
-    return user
+    return address
+
+
+def ensure_account(email: str) -> None:
+    """find_or_invite for a caller that needs no account object and found none: the insert
+    alone, without reading the account back."""
+    _insert_account(email)
 
 
 def set_active(user: User, active: bool) -> None:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import g, request
+from sqlalchemy.orm import joinedload
 
 from ..accounts.service import token_digest
 from ..extensions import db
@@ -27,7 +28,9 @@ def token_user() -> User | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     row = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip()))
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == token_digest(token.strip()))
+        .options(joinedload(ApiToken.user))  # one query for both: every API request asks
     )
     if row is None or row.revoked_at is not None or not row.user.active:
         return None

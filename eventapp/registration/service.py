@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from .. import audit
-from ..accounts.service import find_or_invite
+from ..accounts.service import ensure_account, find_or_invite, find_user
 from ..extensions import db
 from ..locking import lock_meeting
 from ..mailbox import mailbox_key
@@ -134,6 +134,21 @@ def _approved_counts(meeting: Meeting) -> tuple[int, dict[int, int]]:
     return sum(per_delegation.values()), per_delegation
 
 
+def _approved_count(meeting: Meeting, delegation_id: int) -> tuple[int, dict[int, int]]:
+    """_approved_counts for one decision: the meeting's total and one delegation's count, two
+    indexed counts rather than a count of every delegation (one registration among 2,000)."""
+    approved = sa.select(sa.func.count(Participant.id)).where(
+        Participant.meeting_id == meeting.id, Participant.status == APPROVED
+    )
+    total, own = db.session.execute(
+        sa.select(
+            approved.scalar_subquery(),
+            approved.where(Participant.delegation_id == delegation_id).scalar_subquery(),
+        )
+    ).one()
+    return int(total or 0), {delegation_id: int(own or 0)}
+
+
 def _fits(
     meeting: Meeting, person: Participant, total: int, per_delegation: dict[int, int]
 ) -> bool:
@@ -141,7 +156,7 @@ def _fits(
     if meeting.capacity is not None and total + 1 > meeting.capacity:
         return False
     quota = person.delegation.seat_quota()  # its own quota, else its kind's
-    return quota is None or per_delegation.get(person.delegation_id, 0) + 1 <= quota
+    return quota is None or per_delegation.get(person.delegation.id, 0) + 1 <= quota
 
 
 def _set_status(
@@ -186,23 +201,21 @@ def _promote_waiting(meeting: Meeting) -> list[Participant]:
 def _approve_or_wait(
     meeting: Meeting, person: Participant, why: str, reason: str | None = None
 ) -> None:
-    total, per_delegation = _approved_counts(meeting)
+    total, per_delegation = _approved_count(meeting, person.delegation.id)
     if _fits(meeting, person, total, per_delegation):
         _set_status(person, APPROVED, why, reason)
     else:
         _set_status(person, WAITLISTED, "quota or capacity reached", reason)
 
 
-def _new_ref(meeting: Meeting) -> str:
-    while True:
-        ref = f"reg-{secrets.token_hex(4)}"
-        taken = db.session.scalar(
-            sa.select(Participant.id).where(
-                Participant.meeting_id == meeting.id, Participant.ref == ref
-            )
-        )
-        if taken is None:
-            return ref
+def _new_ref() -> str:
+    """A new registration's reference; _checked says whether the meeting has it already (the
+    unique key on (meeting, ref) has the last word)."""
+    return f"reg-{secrets.token_hex(4)}"
+
+
+class _RefTaken(Exception):
+    """The reference drawn for a new registration is the meeting's already: draw another."""
 
 
 def _checked(
@@ -211,6 +224,7 @@ def _checked(
     person: Participant | None = None,
     *,
     by_organiser: bool = True,
+    new_ref: str | None = None,
 ) -> tuple[Delegation | None, str, Participant | None]:
     """The request's delegation (None for a new organisation, checked but not yet made), its
     normalised address and, when registering, the person's cancelled registration to renew;
@@ -248,18 +262,40 @@ def _checked(
         problems["language"] = _("Choose one of the languages offered.")
     if problems:
         raise RegistrationError(_("The registration has problems."), problems)
-    clash_query = sa.select(Participant).where(
-        Participant.meeting_id == meeting.id, Participant.email_key == mailbox_key(email)
-    )
+    key = mailbox_key(email)
+    # The same query asks whether a new registration's reference is taken (see _new_ref).
+    found = Participant.email_key == key
+    if new_ref is not None:
+        found = sa.or_(found, Participant.ref == new_ref)
+    clash_query = sa.select(Participant).where(Participant.meeting_id == meeting.id, found)
     if person is not None:
         clash_query = clash_query.where(Participant.id != person.id)
-    clash = db.session.scalar(clash_query)
+    rows = db.session.scalars(clash_query).all()
+    clash = next((row for row in rows if row.email_key == key), None)
+    if new_ref is not None and any(row.ref == new_ref for row in rows):
+        raise _RefTaken()
     if clash is not None and not (person is None and clash.status is RegistrationStatus.CANCELLED):
         raise AlreadyRegistered(
             _("%(email)s is already registered for this meeting.", email=email),
             {"email": _("This e-mail address is already registered for this meeting.")},
         )
     return delegation, email, clash
+
+
+def _checked_new(
+    meeting: Meeting, request: RegistrationRequest, *, by_organiser: bool
+) -> tuple[Delegation | None, str, Participant | None, str]:
+    """_checked for a registration, and its reference: a new one not yet the meeting's, or
+    that of the cancelled registration it renews."""
+    while True:
+        ref = _new_ref()
+        try:
+            delegation, email, earlier = _checked(
+                meeting, request, by_organiser=by_organiser, new_ref=ref
+            )
+        except _RefTaken:
+            continue
+        return delegation, email, earlier, (ref if earlier is None else earlier.ref)
 
 
 def _proposal_details(new: NewOrganisation) -> organisations.OrganisationDetails:
@@ -291,10 +327,21 @@ def register(
     """
     if not by_organiser and not registration_open(meeting):
         raise RegistrationClosed(_("Registration for this meeting is closed."))
-    # Locked before anything is read: a replacement of the meeting cannot delete the
-    # organisation between the check and the insert.
+    # Checked before the meeting is locked: the checks only read, and the section under the
+    # lock is what every registration of the meeting queues for (on SQLite, every write of the
+    # database). What could change meanwhile is read again under the lock, and the database's
+    # keys have the last word: an organisation deleted since, or the same address registering
+    # at the same moment, fails the commit (409), never the rules.
+    delegation, email, earlier, ref = _checked_new(meeting, request, by_organiser=by_organiser)
+    account = find_user(email)
     _lock(meeting)
-    delegation, email, earlier = _checked(meeting, request, by_organiser=by_organiser)
+    if earlier is not None:
+        db.session.refresh(earlier)
+        if earlier.status is not RegistrationStatus.CANCELLED:  # renewed meanwhile
+            raise AlreadyRegistered(
+                _("%(email)s is already registered for this meeting.", email=email),
+                {"email": _("This e-mail address is already registered for this meeting.")},
+            )
     if delegation is None:
         assert request.new_organisation is not None
         delegation = organisations.proposed_delegation(
@@ -318,31 +365,32 @@ def register(
         "registered_at": utcnow(),
         "checked_in_at": None,
     }
-    if earlier is None:
-        person = Participant(
-            meeting=meeting, ref=_new_ref(meeting), status=RegistrationStatus.PENDING, **details
+    with db.session.no_autoflush:  # one flush at the end: the lock is held until the commit
+        if earlier is None:
+            person = Participant(
+                meeting=meeting, ref=ref, status=RegistrationStatus.PENDING, **details
+            )
+            db.session.add(person)
+        else:
+            # One registration per address and meeting (a unique constraint): the cancelled
+            # one is renewed, its place in the waiting order that of its new date.
+            person = earlier
+            for name, value in details.items():
+                setattr(person, name, value)
+            _set_status(person, RegistrationStatus.PENDING, "registered again")
+        if account is None:
+            # The same address is the same person, however they were registered: an account
+            # (without a password until they choose one) lets them follow the registration.
+            ensure_account(email)
+        audit.log(
+            "registration.created" if earlier is None else "registration.renewed",
+            meeting=meeting,
+            target=f"{person.ref} ({person.email})",
+            details={"by_organiser": by_organiser},
+            participant=person,  # named as the actor when no account registers them (the form)
         )
-        db.session.add(person)
-    else:
-        # One registration per address and meeting (a unique constraint): the cancelled one
-        # is renewed, its place in the waiting order that of its new date.
-        person = earlier
-        for name, value in details.items():
-            setattr(person, name, value)
-        _set_status(person, RegistrationStatus.PENDING, "registered again")
-    db.session.flush()
-    # The same address is the same person, however they were registered: an account (without
-    # a password until they choose one) lets them follow and manage the registration.
-    find_or_invite(email)
-    audit.log(
-        "registration.created" if earlier is None else "registration.renewed",
-        meeting=meeting,
-        target=f"{person.ref} ({person.email})",
-        details={"by_organiser": by_organiser},
-        participant=person,  # named as the actor when no account registers them (the form)
-    )
-    if meeting.approval_rule is Approval.AUTOMATIC and delegation.confirmed:
-        _approve_or_wait(meeting, person, "automatic approval")
+        if meeting.approval_rule is Approval.AUTOMATIC and delegation.confirmed:
+            _approve_or_wait(meeting, person, "automatic approval")
     db.session.flush()
     return person
 
@@ -541,6 +589,10 @@ def update_registration(
     }
     if request.language is not None:  # None: the form did not ask, the person's stays
         values["language"] = request.language
+    for name in ("funded", "needs_visa_letter", "list_consent"):
+        # A box left unticked says "no" to what was never asked: not a change of the record.
+        if values[name] is False and getattr(person, name) is None:
+            values[name] = None
     changed = [name for name, value in values.items() if getattr(person, name) != value]
     if not changed:
         return []
