@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
@@ -64,7 +65,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # SQLite enforces foreign keys only when asked; WAL lets readers and a writer share the file.
     # How long a writer waits for the lock is the connection's timeout (SQLITE_BUSY_TIMEOUT).
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    if isinstance(dbapi_connection, sqlite3.Connection):  # sqlite_writers' subclass too
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")

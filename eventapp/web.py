@@ -53,12 +53,17 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     from . import attempts, models  # noqa: F401  (models for migrations; the limits' storage)
+    from .sqlite_writers import QueuedWritersConnection
 
     uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
     if uri.startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         busy = app.config.get("SQLITE_BUSY_TIMEOUT", 30)
-        options["connect_args"] = {**options.get("connect_args", {}), "timeout": busy}
+        options["connect_args"] = {
+            **options.get("connect_args", {}),
+            "timeout": busy,
+            "factory": QueuedWritersConnection,  # writers let in as soon as the lock is free
+        }
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))

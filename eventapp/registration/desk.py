@@ -16,6 +16,7 @@ aside as well: SQLite by the folded text, PostgreSQL by ICU's root collation.
 from __future__ import annotations
 
 import math
+import sqlite3
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -151,7 +152,7 @@ def _sort_postgresql(element: sort_key, compiler: SQLCompiler, **kw: Any) -> str
 
 @sa.event.listens_for(Engine, "connect")
 def _sqlite_fold(dbapi_connection: Any, connection_record: Any) -> None:
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.create_function(
             "desk_fold", 1, lambda text: None if text is None else fold(text), deterministic=True
         )
