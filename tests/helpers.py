@@ -76,7 +76,18 @@ def registration_form(
 
 def form_fields(html: str) -> dict[str, str]:
     """What the browser would send back as the form stands (inputs and selected options)."""
-    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    fields: dict[str, str] = {}
+    for tag in re.findall(r"<input\b[^>]*>", html):
+        attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+        name = attributes.get("name")
+        if not name:
+            continue
+        if attributes.get("type") in ("checkbox", "radio"):
+            # As a browser does: a box is sent only when ticked.
+            if re.search(r"\schecked(?:[\s>=/])", tag):
+                fields[name] = attributes.get("value", "on")
+            continue
+        fields[name] = attributes.get("value", "")
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(
             r'<option value="([^"]*)" selected', body
@@ -88,16 +99,6 @@ def form_fields(html: str) -> dict[str, str]:
         r'<textarea[^>]*name="([^"]+)"[^>]*>\r?\n?(.*?)</textarea>', html, re.S
     ):
         fields[name] = text
-    checked = re.findall(r'<input[^>]*checked[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)
-    checked += re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*checked', html)
-    for name in {
-        n
-        for n, _ in re.findall(
-            r'<input[^>]*type="(?:checkbox|radio)"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html
-        )
-    }:
-        fields.pop(name, None)
-    fields.update(dict(checked))
     return {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in fields.items()}
 
 

@@ -455,6 +455,22 @@ def test_an_organiser_edits_a_registration(client: FlaskClient, desk: Meeting) -
     assert "Details changed" in html and "Given name" in html
 
 
+def test_saving_an_untouched_registration_records_no_change(
+    client: FlaskClient, desk: Meeting
+) -> None:
+    person = db.session.scalar(sa.select(Participant).where(Participant.ref == "p-pending"))
+    assert person is not None
+    person.funded = person.needs_visa_letter = None  # never asked, as an import may leave it
+    db.session.commit()
+    data = _edit_form(client, "p-pending")
+    response = client.post(f"{_detail('p-pending')}/edit", data=data)
+    assert response.status_code == 303
+    db.session.expire_all()
+    person = db.session.scalar(sa.select(Participant).where(Participant.ref == "p-pending"))
+    assert person is not None and person.funded is None and person.needs_visa_letter is None
+    assert "Details changed" not in client.get(_detail("p-pending")).get_data(as_text=True)
+
+
 def test_an_edit_is_checked_like_a_registration(client: FlaskClient, desk: Meeting) -> None:
     path = f"{_detail('p-pending')}/edit"
     taken = client.post(path, data=_edit_form(client, "p-pending", email="P-TRAFFIC@example.org"))
