@@ -389,8 +389,11 @@ def register(
             details={"by_organiser": by_organiser},
             participant=person,  # named as the actor when no account registers them (the form)
         )
-        if meeting.approval_rule is Approval.AUTOMATIC and delegation.confirmed:
-            _approve_or_wait(meeting, person, "automatic approval")
+        if meeting.approval_rule is Approval.AUTOMATIC:
+            if delegation.id is not None:  # its quota as it stands now the meeting is locked
+                db.session.refresh(delegation, ["quota", "confirmed"])
+            if delegation.confirmed:
+                _approve_or_wait(meeting, person, "automatic approval")
     db.session.flush()
     return person
 
