@@ -139,3 +139,13 @@ def test_a_live_or_declined_registration_still_refuses_a_second_one(app, client)
     response = other.post(REGISTER, data=registration_form(other))
     assert response.status_code == 400
     assert _person().status is RegistrationStatus.DECLINED
+
+
+def test_the_organisers_read_registered_again_in_the_history(app):
+    """Not the log's code for it: the registration's page says it in words."""
+    from eventapp.registration.desk import history_lines
+
+    renewed = AuditEntry(action="registration.renewed", actor=MALEE, details={})
+    with app.test_request_context():
+        [line] = history_lines([renewed], {})
+    assert line.what == "Registered again"

@@ -658,8 +658,11 @@ def history_lines(entries: Sequence[AuditEntry], field_labels: dict[str, str]) -
             what = label(statuses[entry.action])
             if details.get("why") in whys:
                 notes.append(whys[details["why"]])
-        elif entry.action == "registration.created":
-            what = _("Registered")
+        elif entry.action in ("registration.created", "registration.renewed"):
+            # Renewed: the person registered again after cancelling (the same registration).
+            what = (
+                _("Registered") if entry.action == "registration.created" else _("Registered again")
+            )
             if details.get("by_organiser"):
                 notes.append(_("By an organiser."))
         elif entry.action == "registration.updated":
