@@ -122,5 +122,17 @@ def line(entry: AuditEntry, zone: ZoneInfo) -> LogLine:
         by_participant=by_participant,
         action=entry.action,
         target=entry.target,
-        details=[(str(k), "" if v is None else str(v)) for k, v in details.items()],
+        details=[(str(k), _shown(v)) for k, v in details.items()],
     )
+
+
+def _shown(value: object) -> str:
+    """A detail as a person reads it: a list by its items, a mapping as "key: value" pairs,
+    rather than as Python writes them (['position', 'language'], {'status': 'approved'})."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_shown(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(v) for v in value)
+    return str(value)

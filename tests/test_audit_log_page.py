@@ -128,6 +128,21 @@ def test_what_the_log_holds_is_shown_as_text(client, meeting):
     assert "&lt;b&gt;key&lt;/b&gt;: &lt;img src=x onerror=alert(1)&gt;" in page
 
 
+def test_lists_and_mappings_read_as_words_and_messages_have_a_filter(client, meeting):
+    audit.log(
+        "message.sent",
+        meeting=meeting,
+        target="message 1",
+        details={"fields": ["position", "language"], "filters": {"status": "approved"}},
+    )
+    db.session.commit()
+    sign_in(client, ORGANISER)
+    page = client.get(LOG).get_data(as_text=True)
+    assert "fields: position, language" in page and "filters: status: approved" in page
+    assert "[&#39;" not in page and "{&#39;" not in page
+    assert '<option value="message">Messages</option>' in page
+
+
 def test_the_log_is_for_the_meetings_organisers(client, meeting):
     make_account("someone@example.org")
     sign_in(client, "someone@example.org")

@@ -358,6 +358,7 @@ ACTION_KINDS = {
     "account": _l("Accounts"),
     "agenda": _l("Agenda"),
     "meeting": _l("Meeting"),
+    "message": _l("Messages"),
     "organisation": _l("Organisations"),
     "record": _l("Records"),
     "registration": _l("Registrations"),
