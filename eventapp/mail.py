@@ -475,7 +475,9 @@ def drain_job() -> str:
             done = deliver_here(limit=None)
             return f"delivered {done.sent}, failed {done.failed}"
         finally:
-            db.engine.dispose()  # the job's own connections end with it
+            # The job's own connections end with it, the one the notices were read with too.
+            db.session.remove()
+            db.engine.dispose()
 
 
 def transmit(raw: bytes, recipient: str) -> str:
