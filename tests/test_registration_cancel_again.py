@@ -9,7 +9,14 @@ from flask.testing import FlaskClient
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, Participant, RegistrationStatus
 from tests.factories import make_account, open_meeting
-from tests.helpers import REGISTER, csrf_token, registration_form, sign_in, texts_to
+from tests.helpers import (
+    REGISTER,
+    csrf_token,
+    form_fields,
+    registration_form,
+    sign_in,
+    texts_to,
+)
 
 MALEE = "malee@example.org"
 
@@ -79,7 +86,7 @@ def test_a_cancelled_registration_has_no_cancel_page(client):
     assert response.headers["Location"] == f"/account/registrations/{person.id}"
     own = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Cancel my registration" not in own
-    assert f'href="{REGISTER}">Register again</a>' in own
+    assert f'href="{REGISTER}?again={person.id}">Register again</a>' in own
 
 
 def test_a_cancelled_person_registers_again_in_the_same_registration(client):
@@ -149,3 +156,27 @@ def test_the_organisers_read_registered_again_in_the_history(app):
     with app.test_request_context():
         [line] = history_lines([renewed], {})
     assert line.what == "Registered again"
+
+
+def test_registering_again_starts_from_the_cancelled_registration(client):
+    open_meeting()
+    person = _registered(client, language="fr", position="Customs officer")
+    _cancel(client, person)
+    fields = form_fields(client.get(f"{REGISTER}?again={person.id}").get_data(as_text=True))
+    assert fields["given_name"] == "Malee" and fields["family_name"] == "Suksawat"
+    assert fields["email"] == MALEE and fields["position"] == "Customs officer"
+    assert fields["organisation"] == "th" and fields["language"] == "fr"
+    assert fields["dietary"] == "vegetarian" and fields["list_consent"] == "y"
+    # Sent as it stands, it registers her again, in the same registration.
+    response = client.post(REGISTER, data={**fields, "csrf_token": csrf_token(client, REGISTER)})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert _person().status is RegistrationStatus.PENDING and _person().language == "fr"
+
+
+def test_only_ones_own_cancelled_registration_fills_the_form(client):
+    open_meeting()
+    person = _registered(client)
+    # Not cancelled: the form starts empty, as it does for an unknown or someone else's number.
+    for again in (person.id, person.id + 1000):
+        fields = form_fields(client.get(f"{REGISTER}?again={again}").get_data(as_text=True))
+        assert not fields.get("given_name") and not fields.get("email")

@@ -44,6 +44,7 @@ from ..vocabulary import label
 from . import desk, exports, notices, service
 from .forms import (
     OWN_LANGUAGE_NAMES,
+    PUBLIC_ROLES,
     DecisionForm,
     DeskFilterForm,
     OrganiserRegistrationForm,
@@ -65,6 +66,9 @@ def register(slug: str) -> ResponseReturnValue:
     form.set_organisations(service.organisation_choices(meeting), lang)
     if not form.is_submitted():
         form.language.data = lang if lang in service.LANGUAGES else "en"
+        earlier = _cancelled_own(meeting, request.args.get("again", type=int))
+        if earlier is not None:
+            _fill_from(form, earlier)
     is_open = service.registration_open(meeting)
     if not is_open:
         status = 403 if form.is_submitted() else 200
@@ -100,6 +104,36 @@ def register(slug: str) -> ResponseReturnValue:
     return render_template(
         "registration/register.html", meeting=meeting, form=form, is_open=True
     ), status
+
+
+def _cancelled_own(meeting: Meeting, participant_id: int | None) -> Participant | None:
+    """The signed-in person's own cancelled registration at this meeting (the "Register again"
+    link names it), or None."""
+    user = current_account()
+    if user is None or participant_id is None:
+        return None
+    earlier = service.own_registration(user.email_key, participant_id)
+    if earlier is None or earlier.meeting_id != meeting.id:
+        return None
+    return earlier if earlier.status is RegistrationStatus.CANCELLED else None
+
+
+def _fill_from(form: RegistrationForm, earlier: Participant) -> None:
+    """Registering again starts from what the person gave before: nothing to type again, and
+    their language and organisation kept (the latter if the meeting lists it)."""
+    for name in ("honorific", "given_name", "family_name", "email", "position"):
+        form[name].data = getattr(earlier, name) or ""
+    form.dietary.data = earlier.dietary or ""
+    form.accessibility.data = earlier.accessibility or ""
+    form.funded.data = bool(earlier.funded)
+    form.needs_visa_letter.data = bool(earlier.needs_visa_letter)
+    form.list_consent.data = bool(earlier.list_consent)
+    if earlier.role in PUBLIC_ROLES:
+        form.role.data = earlier.role.value
+    if earlier.language in service.LANGUAGES:
+        form.language.data = earlier.language
+    if earlier.delegation.confirmed:
+        form.organisation.data = earlier.delegation.ref
 
 
 @bp.get("/meetings/<slug>/register/done")
