@@ -14,9 +14,9 @@ from tests.helpers import REGISTER, csrf_token, delivered_to, mail_text, registr
 FORGOT = "/password/forgot"
 MALEE = "malee@example.org"  # who registration_form registers
 SUBJECTS = {
-    "en": "Reset your eventapp password",
-    "fr": "Réinitialisation de votre mot de passe eventapp",
-    "es": "Restablecimiento de su contraseña de eventapp",
+    "en": "Reset your WEN Global Meetings password",
+    "fr": "Réinitialisation de votre mot de passe des Réunions mondiales des WEN",
+    "es": "Restablecimiento de su contraseña de las Reuniones mundiales de las WEN",
 }
 
 

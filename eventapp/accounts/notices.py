@@ -20,7 +20,7 @@ def password_reset(address: str, link: str, lang: str) -> EmailMessage:
     """The message carrying a reset link, written in `lang` (the caller decides whether it goes)."""
     with force_locale(lang):
         body = _(
-            "Someone asked to reset the password of your eventapp account %(email)s.\n\n"
+            "Someone asked to reset the password of your WEN Global Meetings account %(email)s.\n\n"
             "To choose a new password, open this link within an hour:\n%(link)s\n\n"
             "The link works once. If you did not ask for this, ignore this message: "
             "your password stays as it is.",
@@ -28,7 +28,7 @@ def password_reset(address: str, link: str, lang: str) -> EmailMessage:
             link=link,
         )
         # Inside the recipient's language: the HTML part is marked with it.
-        return mail.compose(address, _("Reset your eventapp password"), body)
+        return mail.compose(address, _("Reset your WEN Global Meetings password"), body)
 
 
 def _what_they_may_do(role: AccountRole) -> str:
