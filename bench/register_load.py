@@ -28,6 +28,7 @@ import itertools
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -35,12 +36,14 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from redis import Redis  # noqa: E402
 
 from bench.faults import DEMO, ensure_database  # noqa: E402
 from bench.gunicorn import HOST, flask, free_port, serving  # noqa: E402
@@ -50,6 +53,7 @@ from bench.run import reset_postgres  # noqa: E402
 # more than the capacity: both limits are reached by a run of 2,000.
 QUOTAS = {"igo": 60, "wen": 50, "country": 80, "cso": 100, "donor": 120}
 CAPACITY = 1200
+REDIS = "redis://127.0.0.1:6379/13"
 
 
 def meeting_document(work: Path, run: int) -> tuple[Path, str]:
@@ -202,6 +206,69 @@ def accepted(url: str, slug: str) -> int:
         engine.dispose()
 
 
+class Sink:
+    """An SMTP server's handler that counts what it receives, by recipient."""
+
+    def __init__(self) -> None:
+        self.recipients: Counter[str] = Counter()
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        self.recipients.update(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def deliver(env: dict[str, str], redis_url: str, expected: int) -> list[str]:
+    """One RQ worker (no fork per job) writes and delivers the outbox to an SMTP server on
+    loopback: messages per second, and every registrant told exactly once."""
+    from aiosmtpd.controller import Controller
+
+    sink = Sink()
+    controller = Controller(sink, hostname=HOST, port=free_port())
+    controller.start()
+    try:
+        worker_env = {**env, "MAIL_URL": f"smtp://{HOST}:{controller.port}"}
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                str(ROOT / ".venv" / "bin" / "rq"),
+                "worker",
+                "--burst",
+                "--quiet",
+                "--worker-class",
+                "rq.worker.SimpleWorker",
+                "--url",
+                redis_url,
+                "mail",
+            ],
+            cwd=ROOT,
+            env=worker_env,
+            check=True,
+        )
+        seconds = time.perf_counter() - started
+    finally:
+        controller.stop()
+    sent = sum(sink.recipients.values())
+    print(
+        f"one RQ worker wrote and delivered {sent} messages in {seconds:.1f} s, "
+        f"{sent / seconds:.0f}/s"
+    )
+    twice = [r for r, n in sink.recipients.items() if n > 1]
+    problems = [f"{len(twice)} registrants told twice"] if twice else []
+    if sent != expected:
+        problems.append(f"{sent} messages delivered for {expected} registrations")
+    return problems
+
+
+def waiting_mail(url: str) -> int:
+    """The messages waiting in the outbox."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(sa.text("SELECT count(*) FROM outbox")) or 0)
+    finally:
+        engine.dispose()
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registrations", type=int, default=2000, help="timed, per run (2000)")
@@ -209,7 +276,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=24, help="client threads (24)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--runs", type=int, default=3, help="runs, one meeting each (3)")
+    parser.add_argument(
+        "--deliver", action="store_true", help="then time one RQ worker delivering the mail"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (1: gunicorn's sync worker)"
+    )
     parser.add_argument("--database", help="scratch PostgreSQL URL (default: a SQLite file)")
+    parser.add_argument(
+        "--redis", default=REDIS, help=f"a scratch Redis database, FLUSHED ({REDIS})"
+    )
     return parser.parse_args(argv)
 
 
@@ -227,9 +303,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "DATABASE_URL": url,
             "SECRET_KEY": "register-load-bench-secret-key-not-for-production",
             "REPORTS_DIR": str(work / "reports"),
-            "MAIL_URL": f"smtp://{HOST}:{free_port()}",  # mail waits in the outbox
+            # As in production: mail is written and sent by RQ workers (none runs here, so
+            # each registration's message waits in the queue, counted afterwards).
+            "REDIS_URL": args.redis,
+            "MAIL_URL": f"smtp://{HOST}:{free_port()}",
         }
-        env.pop("REDIS_URL", None)
+        Redis.from_url(args.redis).flushdb()
         flask(["db", "upgrade"], env)
         slugs = []
         for run in range(1, args.runs + 1):
@@ -240,7 +319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         token = flask(["token", "create", "admin@example.org"], env).splitlines()[-1]
         rates, problems, statuses = [], [], Counter[str]()
         log = work / "gunicorn.log"
-        with serving(env, log, workers=args.workers, options=("--timeout", "120")) as port:
+        options = ["--timeout", "120"]
+        if args.threads > 1:
+            options += ["--threads", str(args.threads)]  # gthread: keep-alive, lock waits overlap
+        with serving(env, log, workers=args.workers, options=options) as port:
             for run, slug in enumerate(slugs, 1):
                 before = accepted(url, slug)
                 load = Load(port, slug, token, organisations, f"run{run}")
@@ -257,9 +339,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                 found = violations(url, slug, load.statuses.get("201", 0), before)
                 problems += [f"run {run}: {p}" for p in found]
         unhandled = log.read_text(errors="replace").count("Error handling request")
+        # Every registration left one notice in the outbox, for the RQ workers to write.
+        notices = waiting_mail(url)
+        created = sum(c for s, c in statuses.items() if s == "201")
+        queue = Redis.from_url(args.redis)
+        print(
+            f"notices in the outbox: {notices} for {created} registrations; "
+            f"drain jobs queued: {queue.llen('rq:queue:mail')}"
+        )
+        if notices != created:
+            problems.append(f"{notices} notices in the outbox for {created} registrations")
+        if args.deliver:
+            problems += deliver(env, args.redis, created)
+        queue.flushdb()
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     print(
-        f"{database}, gunicorn -w {args.workers}, {args.clients} clients: "
+        f"{database}, gunicorn -w {args.workers} --threads {args.threads}, "
+        f"{args.clients} clients: "
         f"median {statistics.median(rates):.0f} registrations/s over {args.runs} runs"
     )
     failed = sum(c for s, c in statuses.items() if s.startswith(("5", "dropped")))
