@@ -30,8 +30,9 @@ from tests.factories import (  # noqa: F401
     demo_document,
     load,
     make_account,
+    open_meeting,
 )
-from tests.helpers import csrf_token, sign_in  # noqa: F401
+from tests.helpers import DESK_ORGANISER, csrf_token, sign_in  # noqa: F401
 
 SHARED = ROOT.parent / "shared"
 
@@ -100,6 +101,15 @@ def _empty_tables() -> None:
             conn.execute(sa.update(db.metadata.tables["meetings"]).values(chair_id=None))
             for table in tables:
                 conn.execute(table.delete())
+
+
+@pytest.fixture
+def desk(client: FlaskClient):  # type: ignore[no-untyped-def]
+    """The demo meeting, open, and an organiser of it (DESK_ORGANISER) signed in."""
+    meeting = open_meeting()
+    make_account(DESK_ORGANISER, "organiser", meeting=meeting)
+    assert sign_in(client, DESK_ORGANISER).status_code == 302
+    return meeting
 
 
 @pytest.fixture(autouse=True)

@@ -39,6 +39,10 @@ PREVIEW = "PREVIEW – NOT PUBLISHED"
 # -- the browser -------------------------------------------------------------------------------
 
 
+# The organiser the `desk` fixture (tests/conftest.py) signs in.
+DESK_ORGANISER = "desk@example.org"
+
+
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     """The CSRF token of the client's session, read from a form page as a browser would."""
     html = client.get(path).get_data(as_text=True)

@@ -7,7 +7,6 @@ import re
 from collections import Counter
 from email.message import EmailMessage
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -24,6 +23,7 @@ from eventapp.models import (
 from eventapp.registration import messages
 from tests.factories import DEMO_SLUG, make_account, open_meeting
 from tests.helpers import (
+    DESK_ORGANISER,
     csrf_token,
     mail_text,
     outbox_rows,
@@ -33,18 +33,9 @@ from tests.helpers import (
 )
 
 PAGE = f"/meetings/{DEMO_SLUG}/manage/messages"
-ORGANISER = "desk@example.org"
+ORGANISER = DESK_ORGANISER  # signed in by the `desk` fixture (tests/conftest.py)
 REDIS_URL = "redis://127.0.0.1:6379/8"
 BODY = "Dear {given_name} {family_name},\n\nYour badge for {organisation} ({reference}) is ready."
-
-
-@pytest.fixture
-def desk(client: FlaskClient) -> Meeting:
-    """The demo meeting, open, and an organiser of it signed in."""
-    meeting = open_meeting()
-    make_account(ORGANISER, "organiser", meeting=meeting)
-    assert sign_in(client, ORGANISER).status_code == 302
-    return meeting
 
 
 def _message_id(html: str) -> str:

@@ -16,6 +16,7 @@ from eventapp.models import AuditEntry, Meeting, Participant, RegistrationStatus
 from eventapp.registration.desk import fold, page_links
 from tests.factories import DEMO_SLUG, load, make_account, open_meeting, participant
 from tests.helpers import (
+    DESK_ORGANISER,
     REGISTRATIONS,
     bearer,
     csrf_token,
@@ -27,7 +28,7 @@ from tests.helpers import (
 
 DESK = f"/meetings/{DEMO_SLUG}/manage/"
 DECISIONS = f"/meetings/{DEMO_SLUG}/manage/decisions"
-ORGANISER = "desk@example.org"
+ORGANISER = DESK_ORGANISER  # signed in by the `desk` fixture (tests/conftest.py)
 
 
 def _decide(ref: str, action: str) -> str:
@@ -36,15 +37,6 @@ def _decide(ref: str, action: str) -> str:
 
 def _detail(ref: str) -> str:
     return f"/meetings/{DEMO_SLUG}/manage/registrations/{ref}"
-
-
-@pytest.fixture
-def desk(client: FlaskClient) -> Meeting:
-    """The demo meeting, open, and an organiser of it signed in."""
-    meeting = open_meeting()
-    make_account(ORGANISER, "organiser", meeting=meeting)
-    assert sign_in(client, ORGANISER).status_code == 302
-    return meeting
 
 
 def _refs(html: str) -> list[str]:

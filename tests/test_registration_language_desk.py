@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from eventapp.extensions import db
 from eventapp.models import AuditEntry, Meeting, Participant
-from tests.factories import DEMO_SLUG, make_account, open_meeting
-from tests.helpers import csrf_token, delivered_to, form_fields, mail_text, sign_in
+from tests.factories import DEMO_SLUG
+from tests.helpers import DESK_ORGANISER, csrf_token, delivered_to, form_fields, mail_text
 
-ORGANISER = "desk@example.org"
+ORGANISER = DESK_ORGANISER  # signed in by the `desk` fixture (tests/conftest.py)
 PERSON = "p-pending"  # Sione Fifita, who chose no language: the meeting's first is English
 ADDRESS = "p-pending@example.org"
 
@@ -25,15 +24,6 @@ def _detail(ref: str = PERSON) -> str:
 
 def _edit(ref: str = PERSON) -> str:
     return f"{_detail(ref)}/edit"
-
-
-@pytest.fixture
-def desk(client: FlaskClient) -> Meeting:
-    """The demo meeting, open, and an organiser of it signed in."""
-    meeting = open_meeting()
-    make_account(ORGANISER, "organiser", meeting=meeting)
-    assert sign_in(client, ORGANISER).status_code == 302
-    return meeting
 
 
 def _edit_form(client: FlaskClient, **changes: str) -> dict[str, str]:
