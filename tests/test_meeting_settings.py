@@ -477,5 +477,6 @@ def test_a_registration_not_yet_open_says_when_it_opens(client, demo_meeting):
     demo_meeting.registration_closes = datetime(2999, 2, 1, 8, 0, tzinfo=UTC)
     db.session.commit()
     page = client.get(f"/meetings/{DEMO_SLUG}/register").get_data(as_text=True)
-    assert "Registration opens on 2999-01-01 08:00 (UTC)." in page
+    # In the meeting's local time (Asia/Bangkok, UTC+7), as the settings page gives it.
+    assert "Registration opens on 1 January 2999 at 15:00 (Asia/Bangkok)." in page
     assert "closed" not in page

@@ -440,6 +440,37 @@ def test_people_are_told_when_their_status_changes(app, client, organiser_api):
     assert any("Your registration is cancelled." in body for body in told("person0@example.org"))
 
 
+def test_the_register_page_gives_the_window_in_the_meetings_local_time(client):
+    """Bangkok is UTC+7: 20:30 UTC is 03:30 the next day there, as the settings page shows it."""
+    from datetime import UTC, datetime
+
+    from eventapp.models import Meeting
+
+    open_meeting(timezone="Asia/Bangkok")
+    meeting = db.session.scalar(sa.select(Meeting))
+    meeting.registration_opens = datetime(2999, 1, 1, 20, 30, tzinfo=UTC)
+    meeting.registration_closes = datetime(2999, 2, 1, 20, 30, tzinfo=UTC)
+    db.session.commit()
+    page = client.get(REGISTER).get_data(as_text=True)
+    assert "Registration opens on 2 January 2999 at 03:30 (Asia/Bangkok)." in page
+    assert '<time datetime="2999-01-02T03:30+07:00">' in page
+    assert "1 January 2999" not in page and "20:30" not in page and "(UTC)" not in page
+    visitor = client.application.test_client()  # the language chosen stays with the visitor
+    french = visitor.get(f"{REGISTER}?lang=fr").get_data(as_text=True)
+    assert "Les inscriptions ouvrent le 2 janvier 2999 à 03:30 (Asia/Bangkok)." in french
+    make_account("org@example.org", "organiser", meeting=meeting)
+    sign_in(client, "org@example.org")
+    settings = client.get(f"/meetings/{DEMO_SLUG}/manage/settings").get_data(as_text=True)
+    assert 'value="2999-01-02T03:30"' in settings  # the same wall-clock time
+    meeting = db.session.scalar(sa.select(Meeting))
+    meeting.registration_opens = datetime(2013, 1, 1, tzinfo=UTC)
+    meeting.registration_closes = datetime(2013, 2, 28, 20, 30, tzinfo=UTC)
+    db.session.commit()
+    page = client.get(REGISTER).get_data(as_text=True)
+    assert "It closed on 1 March 2013 at 03:30 (Asia/Bangkok)." in page
+    assert "28 February" not in page and "(UTC)" not in page
+
+
 def test_the_meeting_home_invites_to_register_while_registration_is_open(client):
     from datetime import UTC, datetime, timedelta
 
