@@ -169,6 +169,10 @@ def test_appointing_twice_changes_and_sends_nothing_more(app, organiser):
 def test_organisers_are_offered_the_rapporteur_role_only(app, organiser, client):
     page = organiser.get(TEAM).get_data(as_text=True)
     assert '<input type="hidden" name="role" value="rapporteur">' in page
+    # The heading and the button say what is appointed, not a bare "Appoint".
+    assert "<h2>Appoint a rapporteur</h2>" in page
+    assert '<button type="submit" class="button">Appoint a rapporteur</button>' in page
+    assert "organiser</h2>" not in page and ">Appoint<" not in page
     assert 'value="organiser"' not in page
     assert _appoint(organiser, "pedro@example.org", role="organiser").status_code == 403
     # Roles a meeting does not appoint are no choice at all.
@@ -180,6 +184,8 @@ def test_organisers_are_offered_the_rapporteur_role_only(app, organiser, client)
 
 def test_administrators_choose_between_rapporteur_and_organiser(admin):
     page = admin.get(TEAM).get_data(as_text=True)
+    assert "<h2>Appoint a rapporteur or organiser</h2>" in page
+    assert '<button type="submit" class="button">Appoint a rapporteur or organiser</button>' in page
     assert '<option value="rapporteur">Rapporteur</option>' in page
     assert '<option value="organiser">Organiser</option>' in page
     assert 'value="admin"' not in page and 'value="participant"' not in page
