@@ -89,6 +89,33 @@ def test_a_cancelled_registration_has_no_cancel_page(client):
     assert f'href="{REGISTER}?again={person.id}">Register again</a>' in own
 
 
+def test_a_cancelled_registration_shows_and_takes_no_change_of_needs_or_consent(client):
+    open_meeting()
+    person = _registered(client)
+    own_page = f"/account/registrations/{person.id}"
+    assert "Your needs and your consent" in client.get(own_page).get_data(as_text=True)
+    token = csrf_token(client, own_page)
+    _cancel(client, person)
+    own = client.get(own_page).get_data(as_text=True)
+    assert "Your needs and your consent" not in own and 'name="dietary"' not in own
+    assert f'href="{REGISTER}?again={person.id}">Register again</a>' in own
+    # A form left open in another tab, sent after cancelling: refused, nothing changed.
+    data = {"csrf_token": token, "dietary": "halal", "accessibility": "ramp", "list_consent": ""}
+    response = client.post(own_page, data=data)
+    assert response.status_code == 303
+    assert response.headers["Location"] == own_page
+    page = client.get(own_page).get_data(as_text=True)
+    assert "Your registration is cancelled: your needs and your consent can no longer" in page
+    person = _person()
+    assert person.status is RegistrationStatus.CANCELLED
+    assert (person.dietary, person.accessibility, person.list_consent) == ("vegetarian", None, True)
+    assert not db.session.scalar(
+        sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.action == "registration.updated_by_participant"
+        )
+    )
+
+
 def test_a_cancelled_person_registers_again_in_the_same_registration(client):
     open_meeting()
     person = _registered(client)

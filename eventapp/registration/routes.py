@@ -31,7 +31,8 @@ from ..accounts.permissions import (
     is_organiser,
 )
 from ..agenda.notify import recipient_language
-from ..extensions import limiter
+from ..extensions import db, limiter
+from ..locking import lock_meeting
 from ..lookups import meeting_or_404, registration_or_404
 from ..models import (
     Meeting,
@@ -157,6 +158,21 @@ def _own(participant_id: int) -> Participant:
 @allow(SIGNED_IN)
 def own_details(participant_id: int) -> ResponseReturnValue:
     person = _own(participant_id)
+    if request.method == "POST":
+        lock_meeting(person.meeting)  # a cancellation under way is finished before we look
+        db.session.refresh(person)
+        if person.status is RegistrationStatus.CANCELLED:
+            unit_of_work.discard()
+            flash(
+                _(
+                    "Your registration is cancelled: your needs and your consent can no longer "
+                    "be changed."
+                ),
+                "error",
+            )
+            return redirect(
+                url_for("registration.own_details", participant_id=participant_id), code=303
+            )
     form = OwnDetailsForm(obj=person if request.method == "GET" else None)
     if form.validate_on_submit():
         service.update_own_details(
@@ -174,6 +190,8 @@ def own_details(participant_id: int) -> ResponseReturnValue:
         form=form,
         confirm_form=ConfirmForm(),
         can_cancel=person.status in service.TRANSITIONS["cancel"],
+        # A cancelled registration keeps what it said; registering again changes it.
+        can_change=person.status is not RegistrationStatus.CANCELLED,
         can_register_again=person.status is RegistrationStatus.CANCELLED
         and service.registration_open(person.meeting),
     ), (400 if form.is_submitted() else 200)
