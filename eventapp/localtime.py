@@ -65,6 +65,17 @@ def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
     return instant
 
 
+def check_shown(instant: datetime, tz: ZoneInfo) -> None:
+    """LocalTimeError unless the instant has a wall-clock time in tz (pages show it so): the
+    last hours of year 9999 in UTC are in year 10000 east of Greenwich."""
+    try:
+        instant.astimezone(tz)
+    except OverflowError as exc:
+        raise LocalTimeError(
+            f"{instant.isoformat()} falls outside the calendar in {tz.key} (years 1 to 9999)"
+        ) from exc
+
+
 # The last year a meeting may end in: calendar feeds describe its zone up to the next year.
 LAST_YEAR = MAXYEAR - 1
 

@@ -417,6 +417,12 @@ class _Meaning:
         closes = self.parse_instant("$.meeting.registration_closes", m.get("registration_closes"))
         if opens and closes and closes <= opens:
             self.add("$.meeting.registration_closes", "registration closes before it opens")
+        for key, moment in (("registration_opens", opens), ("registration_closes", closes)):
+            if moment and self.tz:
+                try:
+                    localtime.check_shown(moment, self.tz)
+                except localtime.LocalTimeError as exc:
+                    self.add(f"$.meeting.{key}", str(exc))
         venue = m.get("venue")
         if isinstance(venue, dict):
             self.check_country("$.meeting.venue.country", venue.get("country"))

@@ -238,6 +238,14 @@ class _Check:
                         "This time does not exist in %(zone)s: the clocks go forward then.",
                         zone=self.zone.key,
                     )
+            if self.zone is not None and self.value[key].tzinfo is not None:
+                try:
+                    localtime.check_shown(self.value[key], self.zone)
+                except localtime.LocalTimeError:
+                    self.problems[key] = gettext(
+                        "This time is beyond the calendar's range in %(zone)s.",
+                        zone=self.zone.key,
+                    )
         opens, closes = self.value["registration_opens"], self.value["registration_closes"]
         if (
             isinstance(opens, datetime)
