@@ -418,3 +418,16 @@ def test_stylesheet_and_favicon_are_served(client):
         assert icon.status_code == 200
         assert icon.mimetype == "image/svg+xml"
         assert icon.data.startswith(b"<svg")
+
+
+def test_the_home_page_gives_the_registration_window_in_the_meetings_zone(client) -> None:
+    from tests.factories import demo_document
+
+    doc = demo_document()  # Asia/Bangkok, UTC+7
+    doc["meeting"]["registration_opens"] = "2000-01-01T00:00:00Z"
+    doc["meeting"]["registration_closes"] = "2999-03-04T17:30:00Z"  # 5 March, 00:30 there
+    load(doc)
+    html = client.get(f"/meetings/{DEMO_SLUG}/").get_data(as_text=True)
+    assert "Registration closes on" in html and "00:30 (Asia/Bangkok)" in html
+    assert "17:30" not in html and "(UTC)" not in html
+    assert 'datetime="2999-03-05T00:30+07:00"' in html

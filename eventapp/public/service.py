@@ -182,11 +182,16 @@ def summary(meeting: Meeting, locale: str) -> MeetingSummary:
         zone_place=_zone_place(meeting, tz, locale),
         chair=disclosure.listed_person(meeting.chair),
         agenda_published=meeting.agenda_published_at is not None,
-        registration_opens=meeting.registration_opens,
-        registration_closes=meeting.registration_closes,
+        # In the meeting's zone, as every time the public reads.
+        registration_opens=_local(meeting.registration_opens, tz),
+        registration_closes=_local(meeting.registration_closes, tz),
         registration_state=registration_state(meeting),
         reports=_reports(meeting),
     )
+
+
+def _local(instant: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return instant.astimezone(tz) if instant is not None else None
 
 
 def listed_participants(meeting: Meeting) -> list[KindGroup]:
