@@ -193,12 +193,7 @@ def _id_domain(from_: str) -> str:
 def send(message: EmailMessage) -> OutboxMessage:
     """Store the message in the outbox, in the caller's transaction; it leaves after the commit."""
     recipient = message["To"].addresses[0].addr_spec
-    row = OutboxMessage(recipient=recipient, message=_raw(message), next_attempt_at=utcnow())
-    db.session.add(row)
-    if has_request_context():
-        g.mail_waiting = True
-        g.setdefault("mail_rows", []).append(row)
-    return row
+    return _store(OutboxMessage(recipient=recipient, message=_raw(message)))
 
 
 # A notice's kind -> what writes its message from the notice's data (None: nobody to tell now).
@@ -225,15 +220,16 @@ def send_notice(to: str, kind: str, **data: Any) -> OutboxMessage:
     the meeting's lock. The data is what holds at the time of the change (a status, say); the
     writer reads the rest as it stands when the message leaves.
     """
-    row = OutboxMessage(
-        recipient=envelope_address(to)[0],
-        message=None,
-        notice={"kind": kind, **data},
-        next_attempt_at=utcnow(),
-    )
+    notice = {"kind": kind, **data}
+    return _store(OutboxMessage(recipient=envelope_address(to)[0], message=None, notice=notice))
+
+
+def _store(row: OutboxMessage) -> OutboxMessage:
+    """The row into the caller's transaction, due now; a request notes it, to hand it on once
+    committed (after_request, request_outbox_ids)."""
+    row.next_attempt_at = utcnow()
     db.session.add(row)
     if has_request_context():
-        g.mail_waiting = True
         g.setdefault("mail_rows", []).append(row)
     return row
 
@@ -269,7 +265,7 @@ def after_request() -> bool:
 
     A request that was rolled back took its messages with it: nothing is left to send.
     """
-    return bool(g.get("mail_waiting")) and unit_of_work.committed()
+    return bool(g.get("mail_rows")) and unit_of_work.committed()
 
 
 # -- delivering --------------------------------------------------------------------------------
@@ -322,7 +318,7 @@ def deliver_here(limit: int | None = 50) -> Delivery:
     return done
 
 
-def _claim(session: Session, outbox_id: int, lease: timedelta) -> dict[str, Any] | None:
+def _claim(session: Session, outbox_id: int) -> dict[str, Any] | None:
     """Take the row for this delivery if it is still due (another worker may have it)."""
     now = utcnow()
     taken = cast(
@@ -330,7 +326,7 @@ def _claim(session: Session, outbox_id: int, lease: timedelta) -> dict[str, Any]
         session.execute(
             sa.update(_table)
             .where(_table.c.id == outbox_id, _table.c.next_attempt_at <= now)
-            .values(next_attempt_at=now + lease)
+            .values(next_attempt_at=now + LEASE)
         ),
     )
     session.commit()
@@ -362,7 +358,7 @@ def _failed(session: Session, row: dict[str, Any], error: BaseException) -> None
 
 def _deliver_one(outbox_id: int) -> str:
     with Session(db.engine) as session:
-        row = _claim(session, outbox_id, LEASE)
+        row = _claim(session, outbox_id)
         if row is None:
             return "busy"
         try:
