@@ -62,6 +62,13 @@ class AlreadyRegistered(RegistrationError):
     """This e-mail address has a registration for the meeting already."""
 
 
+def _already_registered(email: str) -> AlreadyRegistered:
+    return AlreadyRegistered(
+        _("%(email)s is already registered for this meeting.", email=email),
+        {"email": _("This e-mail address is already registered for this meeting.")},
+    )
+
+
 class RegistrationClosed(RegistrationError):
     """Outside the meeting's registration period."""
 
@@ -275,10 +282,7 @@ def _checked(
     if new_ref is not None and any(row.ref == new_ref for row in rows):
         raise _RefTaken()
     if clash is not None and not (person is None and clash.status is RegistrationStatus.CANCELLED):
-        raise AlreadyRegistered(
-            _("%(email)s is already registered for this meeting.", email=email),
-            {"email": _("This e-mail address is already registered for this meeting.")},
-        )
+        raise _already_registered(email)
     return delegation, email, clash
 
 
@@ -338,10 +342,7 @@ def register(
     if earlier is not None:
         db.session.refresh(earlier)
         if earlier.status is not RegistrationStatus.CANCELLED:  # renewed meanwhile
-            raise AlreadyRegistered(
-                _("%(email)s is already registered for this meeting.", email=email),
-                {"email": _("This e-mail address is already registered for this meeting.")},
-            )
+            raise _already_registered(email)
     if delegation is None:
         assert request.new_organisation is not None
         delegation = organisations.proposed_delegation(
