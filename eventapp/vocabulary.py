@@ -26,6 +26,7 @@ from .models import (
     RecordStatus,
     RegistrationStatus,
     ReportKind,
+    RevisionChange,
     SessionKind,
     SessionRole,
 )
@@ -72,6 +73,12 @@ LABELS: dict[type[enum.Enum], dict[Any, LazyString]] = {
         RecordStatus.DRAFT: _l("Draft"),
         RecordStatus.SUBMITTED: _l("Submitted"),
         RecordStatus.APPROVED: _l("Approved"),
+    },
+    RevisionChange: {
+        RevisionChange.SAVED: _l("Saved"),
+        RevisionChange.RETURNED: _l("Sent back"),
+        RevisionChange.REOPENED: _l("Reopened"),
+        RevisionChange.EARLIER: _l("As it stood before its first save"),
     },
     RegistrationStatus: {
         RegistrationStatus.PENDING: _l("Pending"),

@@ -174,6 +174,19 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         }
         for i in (1, 2)
     ],
+    "record_revisions": [
+        {
+            "id": 1,
+            "session_id": 1,
+            "number": 1,
+            "saved_at": _AT,
+            "saved_by_id": 2,
+            "saved_by": "user2@example.org",
+            "change": "saved",
+            "status": "submitted",
+            "document": '{"status": "submitted", "outcomes": []}',
+        }
+    ],
     "records": [
         {"id": 1, "session_id": 1, "status": "approved", "summary": "Agreed.", "updated_at": _AT}
     ],
@@ -321,7 +334,13 @@ def test_sqlite_upgrade_keeps_every_row(tmp_path: Path, revision: str) -> None:
 
 
 # Tables a migration creates, and whose downgrade is meant to drop them with their rows.
-CREATED_BY_MIGRATIONS = {"audit_log", "outbox", "attempts", "agenda_versions"}
+CREATED_BY_MIGRATIONS = {
+    "audit_log",
+    "outbox",
+    "attempts",
+    "agenda_versions",
+    "record_revisions",
+}
 
 
 @pytest.mark.parametrize("revision", REVISIONS[:-1])

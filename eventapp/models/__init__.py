@@ -9,7 +9,7 @@ from .meeting import Approval, Meeting
 from .organisation import KIND_ORDER, Delegation, Organisation, OrganisationKind
 from .outbox import Attempt, OutboxMessage
 from .participant import Participant, ParticipantRole, RegistrationStatus
-from .record import Outcome, OutcomeKind, Record, RecordStatus
+from .record import Outcome, OutcomeKind, Record, RecordRevision, RecordStatus, RevisionChange
 from .report import ReportKind, ReportVersion
 
 __all__ = [
@@ -32,10 +32,12 @@ __all__ = [
     "Participant",
     "ParticipantRole",
     "Record",
+    "RecordRevision",
     "RecordStatus",
     "RegistrationStatus",
     "ReportKind",
     "ReportVersion",
+    "RevisionChange",
     "Room",
     "Session",
     "SessionKind",

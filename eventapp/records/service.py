@@ -1,7 +1,8 @@
 """The rules of session records: who writes, who approves, and optimistic concurrency.
 
 A record is replaced whole, and only by someone who read its current version (its ETag):
-two rapporteurs editing at once cannot silently overwrite each other.
+two rapporteurs editing at once cannot silently overwrite each other. Every change is kept as
+a revision (models.record.RecordRevision), numbered from 1 for each session, never changed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +26,17 @@ from ..interchange.importer import build_record
 from ..interchange.validate import Problem, check_item, record_problems
 from ..locking import lock_meeting
 from ..lookups import find_session
-from ..models import Meeting, Outcome, Participant, Record, RecordStatus, Session, User
+from ..models import (
+    Meeting,
+    Outcome,
+    Participant,
+    Record,
+    RecordRevision,
+    RecordStatus,
+    RevisionChange,
+    Session,
+    User,
+)
 
 BLANK = {"status": RecordStatus.DRAFT.value, "outcomes": []}
 
@@ -162,17 +173,115 @@ def replace(
         # An approved record changed by its rapporteur goes back to the chair for approval.
         data = {**data, "status": RecordStatus.SUBMITTED.value}
         status = RecordStatus.SUBMITTED
+    if session.record is not None and data == document(session):
+        return session  # nothing changed: no revision, no entry in the log
+    _history_begins(session)
     if session.record is not None:
         db.session.delete(session.record)
         db.session.flush()
     session.record = build_record(data, people, delegations)
     db.session.flush()
+    kept = _keep_revision(session, RevisionChange.SAVED, user=user)
     audit.log(
         "record.approved"
         if status is RecordStatus.APPROVED and not was_approved
         else "record.updated",
         meeting=meeting,
         target=f"{session.ref} ({session.title})",
-        details={"status": status.value, "outcomes": len(data.get("outcomes") or [])},
+        details={
+            "status": status.value,
+            "outcomes": len(data.get("outcomes") or []),
+            "revision": kept.number,
+        },
     )
     return session
+
+
+# -- revisions ---------------------------------------------------------------------------------
+
+
+def revisions(session: Session) -> list[RecordRevision]:
+    """Every revision of the session's record, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(RecordRevision)
+            .where(RecordRevision.session_id == session.id)
+            .order_by(RecordRevision.number)
+        )
+    )
+
+
+# Revision numbers are whole numbers the database can hold: a larger one names none.
+_LARGEST_NUMBER = 2**31 - 1
+
+
+def revision(session: Session, number: int) -> RecordRevision | None:
+    """The session's record as its `number`th revision left it; None if there is no such one."""
+    if not 1 <= number <= _LARGEST_NUMBER:
+        return None
+    return db.session.scalar(
+        sa.select(RecordRevision).where(
+            RecordRevision.session_id == session.id, RecordRevision.number == number
+        )
+    )
+
+
+def revision_line(revision: RecordRevision) -> dict[str, Any]:
+    """A revision as the API lists it (contract 4.5), with its kind and comment."""
+    line: dict[str, Any] = {
+        "revision": revision.number,
+        "saved_at": revision.saved_at.astimezone(UTC).isoformat(),
+        "saved_by": revision.saved_by,
+        "status": revision.status.value,
+        "change": revision.change.value,
+    }
+    if revision.comment is not None:
+        line["comment"] = revision.comment
+    return line
+
+
+def _next_number(session: Session) -> int:
+    # Under the meeting's lock (_locked): no other writer claims a number meanwhile.
+    newest = db.session.scalar(
+        sa.select(sa.func.max(RecordRevision.number)).where(RecordRevision.session_id == session.id)
+    )
+    return (newest or 0) + 1
+
+
+def _history_begins(session: Session) -> None:
+    """Before the first change of a record that has no revision (imported, or written before
+    revisions were kept), keep it as it stood: its author is not known, its date is its last
+    change's. See migrations/versions/0013_record_revisions.py."""
+    record = session.record
+    if record is None or _next_number(session) > 1:
+        return
+    db.session.add(
+        RecordRevision(
+            session_id=session.id,
+            number=1,
+            saved_at=record.updated_at,
+            change=RevisionChange.EARLIER,
+            status=record.status,
+            document=document(session),
+        )
+    )
+
+
+def _keep_revision(
+    session: Session, change: RevisionChange, *, user: User, comment: str | None = None
+) -> RecordRevision:
+    """The record as it now stands, kept as the next revision."""
+    assert session.record is not None
+    revision = RecordRevision(
+        session_id=session.id,
+        number=_next_number(session),
+        saved_by_id=user.id,
+        saved_by=user.email,
+        change=change,
+        status=session.record.status,
+        comment=comment,
+        document=document(session),
+    )
+    db.session.add(revision)
+    db.session.flush()
+    return revision
