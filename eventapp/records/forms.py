@@ -53,8 +53,15 @@ class RecordForm(FlaskForm):
     outcomes = FieldList(FormField(OutcomeForm), min_entries=0)
 
     def set_choices(
-        self, organisations: list[tuple[str, str]], people: list[tuple[str, str]], approver: bool
+        self,
+        organisations: list[tuple[str, str]],
+        people: list[tuple[str, str]],
+        approver: bool,
+        current: RecordStatus,
     ) -> None:
+        """`current`: the record's status as stored. An approved record offers its status to
+        its rapporteur too, chosen, so that saving it needs no other choice (the records
+        service sends it back to the chair as submitted if they changed it)."""
         statuses = [
             SelectChoice(RecordStatus.DRAFT.value, _l("Draft: still being written")),
             SelectChoice(RecordStatus.SUBMITTED.value, _l("Submitted to the chair for approval")),
@@ -62,6 +69,13 @@ class RecordForm(FlaskForm):
         if approver:
             statuses.append(
                 SelectChoice(RecordStatus.APPROVED.value, _l("Approved: goes into the reports"))
+            )
+        elif current is RecordStatus.APPROVED:
+            statuses.append(
+                SelectChoice(
+                    RecordStatus.APPROVED.value,
+                    _l("Approved: a change sends it back to the chair for approval"),
+                )
             )
         self.status.choices = statuses
         for entry in self.outcomes:

@@ -18,7 +18,7 @@ from ..accounts.permissions import (
     signed_in_account,
 )
 from ..lookups import meeting_or_404, session_or_404
-from ..models import Meeting, Session
+from ..models import Meeting, RecordStatus, Session
 from ..registration.service import participant_choices
 from . import service
 from .forms import BLANK_OUTCOMES, RecordForm
@@ -70,7 +70,9 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
     approver = may_approve(user, meeting)
     organisations, people = _choices(meeting)
     form = RecordForm() if request.method == "POST" else _form_for(session)
-    form.set_choices(organisations, people, approver)
+    form.set_choices(
+        organisations, people, approver, RecordStatus(service.document(session)["status"])
+    )
     problems: list[str] = []
     status = 200
     if request.method == "POST":

@@ -37,6 +37,7 @@ from ..models import (
     Session,
     User,
 )
+from ..vocabulary import label
 
 BLANK = {"status": RecordStatus.DRAFT.value, "outcomes": []}
 
@@ -104,6 +105,136 @@ class NotAllowed(PermissionError):
     """The account may write this record, but not this change (e.g. approve it)."""
 
 
+class WrongStatus(ValueError):
+    """The record's status does not allow this change (e.g. sending a draft back)."""
+
+
+class CommentMissing(ValueError):
+    """Sending a record back, or reopening it, needs a few words to its rapporteur."""
+
+
+# -- the status flow ---------------------------------------------------------------------------
+
+# The statuses a record leaves when the chair or an organiser sends it back or reopens it.
+_SENT_BACK_FROM = {
+    RevisionChange.RETURNED: {RecordStatus.SUBMITTED, RecordStatus.APPROVED},
+    RevisionChange.REOPENED: {RecordStatus.APPROVED},
+}
+COMMENT_LENGTH = 5000
+
+
+def next_status(
+    current: RecordStatus | None,
+    change: RevisionChange,
+    wanted: RecordStatus,
+    *,
+    approver: bool,
+    edited: bool,
+) -> RecordStatus | None:
+    """The status flow of a record, whole: the status a change leaves it in.
+
+    A save (SAVED) moves a record between draft and submitted for whoever keeps it; only the
+    chair or an organiser (`approver`) approves. An approved record its rapporteur changes
+    (`edited`) goes back to the chair as submitted; saved unchanged, it stays approved (None:
+    nothing to store). The chair or an organiser sends a submitted or approved record back
+    to draft (RETURNED), or reopens an approved one (REOPENED), with a comment; the comment
+    makes the difference between a returned, a reopened and a plain draft (sent_back()).
+    Raises NotAllowed or WrongStatus for a change the flow does not have.
+    """
+    if change is RevisionChange.SAVED:
+        if wanted is not RecordStatus.APPROVED or approver:
+            return wanted
+        if current is not RecordStatus.APPROVED:
+            raise NotAllowed(_("Only the chair or an organiser approves a record."))
+        return RecordStatus.SUBMITTED if edited else None
+    if change not in _SENT_BACK_FROM:
+        raise ValueError(f"{change.value!r} is not a change of a record's status")
+    if not approver:
+        raise NotAllowed(_("Only the chair or an organiser sends a record back or reopens it."))
+    if current not in _SENT_BACK_FROM[change]:
+        raise WrongStatus(_cannot(change, current))
+    return RecordStatus.DRAFT
+
+
+def _cannot(change: RevisionChange, current: RecordStatus | None) -> str:
+    if current is None:
+        return _("This session has no record yet.")
+    if change is RevisionChange.RETURNED:
+        return _(
+            "Only a submitted or approved record can be sent back. Its status is: %(status)s.",
+            status=label(current),
+        )
+    return _(
+        "Only an approved record can be reopened. Its status is: %(status)s.", status=label(current)
+    )
+
+
+def send_back(
+    meeting: Meeting, session: Session, change: RevisionChange, comment: str, *, user: User
+) -> Session:
+    """Return the record to its rapporteur (RETURNED), or reopen it (REOPENED), as a draft.
+
+    The comment is kept with the revision this makes, and shown to the rapporteur while the
+    record stays a draft. Raises CommentMissing, NotAllowed or WrongStatus.
+    """
+    session = _locked(meeting, session)
+    current = session.record.status if session.record is not None else None
+    status = next_status(
+        current, change, RecordStatus.DRAFT, approver=may_approve(user, meeting), edited=False
+    )
+    comment = comment.strip()
+    if not comment:
+        raise CommentMissing(_("Write a few words to the rapporteur: what should change, and why."))
+    if len(comment) > COMMENT_LENGTH:
+        raise CommentMissing(_("Keep the comment within %(n)d characters.", n=COMMENT_LENGTH))
+    assert session.record is not None and current is not None and status is not None
+    _history_begins(session)
+    session.record.status = status
+    db.session.flush()
+    kept = _keep_revision(session, change, user=user, comment=comment)
+    audit.log(
+        f"record.{change.value}",
+        meeting=meeting,
+        target=f"{session.ref} ({session.title})",
+        actor=user,
+        details={"from": current.value, "comment": comment, "revision": kept.number},
+    )
+    return session
+
+
+@dataclass(frozen=True)
+class SentBack:
+    """Why a record is a draft again: who sent it back or reopened it, when, and their words."""
+
+    change: RevisionChange
+    comment: str
+    by: str | None
+    at: datetime
+
+
+def sent_back(session: Session) -> SentBack | None:
+    """The chair's or organiser's comment on a record they returned or reopened, while it
+    stays a draft; None for any other record."""
+    if session.record is None or session.record.status is not RecordStatus.DRAFT:
+        return None
+    # The newest revision that is not a draft saved by its rapporteur.
+    turn = db.session.scalar(
+        sa.select(RecordRevision)
+        .where(
+            RecordRevision.session_id == session.id,
+            sa.or_(
+                RecordRevision.status != RecordStatus.DRAFT,
+                RecordRevision.change.in_(list(_SENT_BACK_FROM)),
+            ),
+        )
+        .order_by(RecordRevision.number.desc())
+        .limit(1)
+    )
+    if turn is None or turn.change not in _SENT_BACK_FROM or turn.comment is None:
+        return None
+    return SentBack(turn.change, turn.comment, turn.saved_by, turn.saved_at)
+
+
 def document(session: Session) -> dict[str, Any]:
     """The record as the schema writes it; a blank draft while none is written."""
     return record_document(session.record) if session.record is not None else dict(BLANK)
@@ -163,16 +294,17 @@ def replace(
         raise RecordProblems(problems)
     if not read_current(etag(session)):
         raise RecordChanged("the record changed since you read it: read it again")
-    status = RecordStatus(data["status"])
-    was_approved = session.record is not None and session.record.approved
-    if status is RecordStatus.APPROVED and not may_approve(user, meeting):
-        if not was_approved:
-            raise NotAllowed(_("Only the chair or an organiser approves a record."))
-        if data == document(session):
-            return session  # nothing changed: it stays approved
-        # An approved record changed by its rapporteur goes back to the chair for approval.
-        data = {**data, "status": RecordStatus.SUBMITTED.value}
-        status = RecordStatus.SUBMITTED
+    current = session.record.status if session.record is not None else None
+    status = next_status(
+        current,
+        RevisionChange.SAVED,
+        RecordStatus(data["status"]),
+        approver=may_approve(user, meeting),
+        edited=data != document(session),
+    )
+    if status is None:
+        return session  # its rapporteur saved an approved record unchanged: it stays approved
+    data = {**data, "status": status.value}
     if session.record is not None and data == document(session):
         return session  # nothing changed: no revision, no entry in the log
     _history_begins(session)
@@ -184,10 +316,11 @@ def replace(
     kept = _keep_revision(session, RevisionChange.SAVED, user=user)
     audit.log(
         "record.approved"
-        if status is RecordStatus.APPROVED and not was_approved
+        if status is RecordStatus.APPROVED and current is not RecordStatus.APPROVED
         else "record.updated",
         meeting=meeting,
         target=f"{session.ref} ({session.title})",
+        actor=user,
         details={
             "status": status.value,
             "outcomes": len(data.get("outcomes") or []),
