@@ -23,7 +23,7 @@ from eventapp.models import (
 from eventapp.records import service
 from eventapp.reports.render import report_html
 from tests.factories import DEMO_SLUG, make_account
-from tests.helpers import form_fields, sign_in
+from tests.helpers import assert_error, bearer, form_fields, sign_in
 
 RECORDS = f"/meetings/{DEMO_SLUG}/records"
 SUMMARY = "The networks agreed on a common alert format."
@@ -262,3 +262,110 @@ def test_a_rapporteur_saves_an_approved_record_without_choosing_again(client, de
     assert client.post(f"{RECORDS}/s-open", data=data).status_code == 303
     record = session_of(demo_meeting, "s-open").record
     assert (record.status, record.attendance) == (SUBMITTED, 120)
+
+
+# -- POST …/record/return (contract 4.5) -------------------------------------------------------
+
+API_RECORD = f"/api/v1/meetings/{DEMO_SLUG}/sessions/s-close/record"
+
+
+def test_the_chair_returns_a_submitted_record_through_the_api(client, demo_meeting, people):  # type: ignore[no-untyped-def]
+    save(demo_meeting, people["rapporteur"], SUBMITTED)
+    chair = bearer("chair@example.org")
+    etag = client.get(API_RECORD, headers=chair).headers["ETag"]
+    response = client.post(
+        f"{API_RECORD}/return", json={"comment": "Add the attendance."}, headers=chair
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {**client.get(API_RECORD, headers=chair).get_json()}
+    assert response.get_json()["status"] == "draft"
+    assert response.get_json()["summary"] == SUMMARY
+    assert response.headers["ETag"] not in (None, etag)
+    newest = client.get(f"{API_RECORD}/revisions", headers=chair).get_json()[-1]
+    assert (newest["change"], newest["status"], newest["comment"], newest["saved_by"]) == (
+        "returned",
+        "draft",
+        "Add the attendance.",
+        "chair@example.org",
+    )
+
+
+def test_an_organiser_returns_an_approved_record(client, demo_meeting, people):  # type: ignore[no-untyped-def]
+    url = f"/api/v1/meetings/{DEMO_SLUG}/sessions/s-open/record"  # approved in the demo
+    headers = bearer("org@example.org")
+    response = client.post(f"{url}/return", json={"comment": "Wrong speaker."}, headers=headers)
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "draft"
+    assert session_of(demo_meeting, "s-open").record.status is DRAFT
+    lines = client.get(f"{url}/revisions", headers=headers).get_json()
+    assert [(line["change"], line["status"]) for line in lines] == [
+        ("earlier", "approved"),
+        ("returned", "draft"),
+    ]
+
+
+def test_a_draft_cannot_be_returned(client, demo_meeting, people):  # type: ignore[no-untyped-def]
+    chair = bearer("chair@example.org")
+    error = assert_error(
+        client.post(f"{API_RECORD}/return", json={"comment": "No."}, headers=chair),
+        409,
+        "conflict",
+    )
+    assert "Draft" in error["message"]
+    unwritten = f"/api/v1/meetings/{DEMO_SLUG}/sessions/s-break/record/return"
+    assert_error(client.post(unwritten, json={"comment": "No."}, headers=chair), 409, "conflict")
+    assert client.get(f"{API_RECORD}/revisions", headers=chair).get_json() == []
+
+
+def test_its_rapporteur_may_not_return_it(client, demo_meeting, people):  # type: ignore[no-untyped-def]
+    save(demo_meeting, people["rapporteur"], SUBMITTED)
+    rapporteur = bearer("rapp-2@example.org")
+    for body in ({"comment": "Let me fix it."}, {"comment": ""}):
+        assert_error(
+            client.post(f"{API_RECORD}/return", json=body, headers=rapporteur), 403, "forbidden"
+        )
+    make_account("p-th-1@example.org")  # a participant who keeps no record
+    assert_error(
+        client.post(
+            f"{API_RECORD}/return", json={"comment": "?"}, headers=bearer("p-th-1@example.org")
+        ),
+        403,
+        "forbidden",
+    )
+    assert_error(client.post(f"{API_RECORD}/return", json={"comment": "?"}), 401, "unauthorized")
+    assert session_of(demo_meeting).record.status is SUBMITTED
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({}, 422, "$.comment"),
+        ({"comment": None}, 422, "$.comment"),
+        ({"comment": 5}, 422, "$.comment"),
+        ({"comment": "   "}, 422, "$.comment"),
+        ({"comment": "x" * (service.COMMENT_LENGTH + 1)}, 422, "$.comment"),
+        ({"comment": "Fine.", "status": "draft"}, 422, "$.status"),
+        (["comment"], 422, "$"),
+        ("comment", 422, "$"),
+    ],
+)
+def test_bad_bodies_are_json_4xx(client, demo_meeting, people, body, status, field):  # type: ignore[no-untyped-def]
+    save(demo_meeting, people["rapporteur"], SUBMITTED)
+    error = assert_error(
+        client.post(f"{API_RECORD}/return", json=body, headers=bearer("chair@example.org")),
+        status,
+        "unprocessable_entity",
+    )
+    assert field in error["fields"]
+    assert session_of(demo_meeting).record.status is SUBMITTED
+
+
+def test_bodies_that_are_not_json_are_refused(client, demo_meeting, people):  # type: ignore[no-untyped-def]
+    chair = bearer("chair@example.org")
+    url = f"{API_RECORD}/return"
+    assert_error(client.post(url, data="comment=x", headers=chair), 415, "unsupported_media_type")
+    not_json = {**chair, "Content-Type": "application/json"}
+    assert_error(client.post(url, data="{comment", headers=not_json), 400, "bad_request")
+    assert_error(client.get(url, headers=chair), 405, "method_not_allowed")
+    nowhere = f"/api/v1/meetings/{DEMO_SLUG}/sessions/nope/record/return"
+    assert_error(client.post(nowhere, json={"comment": "?"}, headers=chair), 404, "not_found")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from eventapp.extensions import db
 from eventapp.models import RecordRevision, RecordStatus, RevisionChange, Session
 from tests.factories import DEMO_SLUG, make_account
-from tests.helpers import SESSIONS, bearer, form_fields, sign_in
+from tests.helpers import SESSIONS, assert_error, bearer, form_fields, sign_in
 
 DRAFT = f"{SESSIONS}/s-close/record"  # a draft in the demo; rapporteur: rapp-2
 APPROVED = f"{SESSIONS}/s-open/record"  # approved in the demo; rapporteur: rapp-2
@@ -129,3 +129,58 @@ def test_revisions_go_with_their_session(client, rapporteur, demo_meeting):
     db.session.delete(session)
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(RecordRevision.id))) == 0
+
+
+# -- through the API (contract 4.5) ------------------------------------------------------------
+
+REVISIONS = f"{DRAFT}/revisions"
+
+
+def test_the_api_lists_every_revision_oldest_first(client, rapporteur, demo_doc):
+    assert client.get(REVISIONS, headers=rapporteur).get_json() == []  # never saved here
+    first = put(client, DRAFT, rapporteur, summary="First words.")
+    second = put(client, DRAFT, rapporteur, summary="Second words.", status="submitted")
+    response = client.get(REVISIONS, headers=rapporteur)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    lines = response.get_json()
+    assert [
+        (line["revision"], line["status"], line["saved_by"], line["change"]) for line in lines
+    ] == [
+        (1, "draft", None, "earlier"),
+        (2, "draft", "rapp-2@example.org", "saved"),
+        (3, "submitted", "rapp-2@example.org", "saved"),
+    ]
+    times = [datetime.fromisoformat(line["saved_at"]) for line in lines]
+    assert all(t.tzinfo is not None for t in times) and times == sorted(times)
+    # Each revision, as a record document, as the record read then.
+    session = next(s for s in demo_doc["sessions"] if s["ref"] == "s-close")
+    assert client.get(f"{REVISIONS}/1", headers=rapporteur).get_json() == session["record"]
+    assert client.get(f"{REVISIONS}/2", headers=rapporteur).get_json() == first.get_json()
+    assert client.get(f"{REVISIONS}/3", headers=rapporteur).get_json() == second.get_json()
+
+
+def test_revisions_are_for_record_keepers_only(client, rapporteur, demo_meeting):
+    assert put(client, DRAFT, rapporteur, summary="Kept.").status_code == 200
+    make_account("chair@example.org")
+    assert client.get(f"{REVISIONS}/2", headers=bearer("chair@example.org")).status_code == 200
+    make_account("org@example.org", "organiser", meeting=demo_meeting)
+    assert len(client.get(REVISIONS, headers=bearer("org@example.org")).get_json()) == 2
+    make_account("rapp-1@example.org")  # rapporteur of other sessions
+    for url in (REVISIONS, f"{REVISIONS}/1"):
+        assert_error(client.get(url, headers=bearer("rapp-1@example.org")), 403, "forbidden")
+    assert_error(client.get(REVISIONS), 401, "unauthorized")
+
+
+@pytest.mark.parametrize(
+    "tail", ["/0", "/3", "/99999999999999999999999", "/-1", "/two", "/1.5", "s"]
+)
+def test_a_revision_that_is_not_there_is_a_json_404(client, rapporteur, tail):
+    assert put(client, DRAFT, rapporteur, summary="Kept.").status_code == 200
+    assert_error(client.get(f"{REVISIONS}{tail}", headers=rapporteur), 404, "not_found")
+
+
+def test_revisions_of_an_unknown_session_are_404(client, rapporteur):
+    assert_error(
+        client.get(f"{SESSIONS}/nope/record/revisions", headers=rapporteur), 404, "not_found"
+    )

@@ -351,6 +351,205 @@ def _session_paths() -> dict[str, Any]:
     }
 
 
+def _record_paths() -> dict[str, Any]:
+    """A record's revisions and its return to draft (contract 4.5)."""
+    not_found = _error("No such meeting or session.")
+    unauthorized = _error("No valid bearer token.")
+    forbidden = _error("The token's account may not do this.")
+    record = "/meetings/{slug}/sessions/{ref}/record"
+    return {
+        f"{record}/revisions": {
+            "get": {
+                "operationId": "listRecordRevisions",
+                "summary": "Every saved revision of the record, oldest first (its rapporteur, "
+                "the chair, organisers). A record saved for the first time since it was "
+                "imported has its earlier state as revision 1 (`change`: `earlier`, no "
+                "`saved_by`).",
+                "parameters": [_slug_parameter(), _ref_parameter()],
+                "responses": {
+                    "200": {
+                        "description": "The revisions.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/RecordRevision"},
+                                }
+                            }
+                        },
+                    },
+                    "401": unauthorized,
+                    "403": forbidden,
+                    "404": not_found,
+                },
+            }
+        },
+        f"{record}/revisions/{{number}}": {
+            "get": {
+                "operationId": "getRecordRevision",
+                "summary": "The record as that revision left it (its rapporteur, the chair, "
+                "organisers).",
+                "parameters": [
+                    _slug_parameter(),
+                    _ref_parameter(),
+                    {
+                        "name": "number",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 1},
+                        "description": "The revision's number, from 1.",
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The record as a record document.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/record"}}
+                        },
+                    },
+                    "401": unauthorized,
+                    "403": forbidden,
+                    "404": _error("No such meeting, session or revision."),
+                },
+            }
+        },
+        f"{record}/return": {
+            "post": {
+                "operationId": "returnRecord",
+                "summary": "Send a submitted or approved record back to draft, with a comment "
+                "to its rapporteur, kept in its revisions (the chair, organisers).",
+                "parameters": [_slug_parameter(), _ref_parameter()],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/RecordReturn"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The record, now a draft, with its new ETag.",
+                        "headers": {"ETag": {"schema": {"type": "string"}}},
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/record"}}
+                        },
+                    },
+                    **_write_errors(),
+                    "403": _error(
+                        "The account is not the chair or an organiser (its rapporteur included)."
+                    ),
+                    "404": not_found,
+                    "409": _error("The record is a draft (or not written yet)."),
+                },
+            }
+        },
+    }
+
+
+def _action_paths() -> dict[str, Any]:
+    return {
+        "/meetings/{slug}/actions": {
+            "get": {
+                "operationId": "listActions",
+                "summary": "Every action item of the meeting's records, whatever the record's "
+                "status, in agenda order (organisers).",
+                "parameters": [
+                    _slug_parameter(),
+                    {
+                        "name": "owner",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "Only the actions of the organisation with this ref.",
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The actions.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/ActionItem"},
+                                }
+                            }
+                        },
+                    },
+                    "400": _error("No organisation of the meeting has the `owner` ref."),
+                    "401": _error("No valid bearer token."),
+                    "403": _error("The token's account may not do this."),
+                    "404": _error("No such meeting."),
+                },
+            }
+        }
+    }
+
+
+def _record_schemas() -> dict[str, Any]:
+    """What the records workflow's routes take and answer."""
+    from ..records.service import COMMENT_LENGTH
+
+    return {
+        "RecordRevision": {
+            "type": "object",
+            "required": ["revision", "saved_at", "saved_by", "status", "change"],
+            "properties": {
+                "revision": {"type": "integer", "minimum": 1},
+                "saved_at": {"type": "string", "format": "date-time"},
+                "saved_by": {
+                    "type": ["string", "null"],
+                    "description": "The e-mail address of the account that saved it; null for "
+                    "the state a record had before its first save here.",
+                },
+                "status": {"enum": ["draft", "submitted", "approved"]},
+                "change": {
+                    "enum": ["saved", "returned", "reopened", "earlier"],
+                    "description": "`saved`: written whole (editor or PUT); `returned`: sent "
+                    "back to draft; `reopened`: an approved record opened again; `earlier`: "
+                    "the record as it stood before its first save here.",
+                },
+                "comment": {
+                    "type": "string",
+                    "description": "The words of the chair or organiser who returned or "
+                    "reopened it.",
+                },
+            },
+        },
+        "RecordReturn": {
+            "type": "object",
+            "required": ["comment"],
+            "additionalProperties": False,
+            "properties": {
+                "comment": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": COMMENT_LENGTH,
+                    "description": "What the rapporteur should change, and why.",
+                }
+            },
+        },
+        "ActionItem": {
+            "type": "object",
+            "required": ["session", "text", "owner", "due", "done", "record_status"],
+            "properties": {
+                "session": {"type": "string", "description": "The session's ref."},
+                "text": {"type": "string"},
+                "owner": {
+                    "type": ["string", "null"],
+                    "description": "The ref of the organisation that carries it out.",
+                },
+                "due": {"type": ["string", "null"], "format": "date"},
+                "done": {"type": "boolean"},
+                "record_status": {
+                    "enum": ["draft", "submitted", "approved"],
+                    "description": "The status of the record that states it.",
+                },
+            },
+        },
+    }
+
+
 def _agenda_version_schema() -> dict[str, Any]:
     change = {
         "type": "object",
@@ -524,6 +723,7 @@ def build_spec(base_url: str) -> dict[str, Any]:
     schemas["RegistrationRequest"] = _registration_request(schemas)
     schemas.update(_session_schemas(schemas))
     schemas["MeetingChanges"] = _meeting_changes(schemas)
+    schemas.update(_record_schemas())
     schemas["Account"] = {
         "type": "object",
         "required": ["email", "admin", "meetings", "calendars"],
@@ -579,7 +779,9 @@ def build_spec(base_url: str) -> dict[str, Any]:
         "paths": {
             **_registration_paths(),
             **_session_paths(),
+            **_record_paths(),
             **_agenda_paths(),
+            **_action_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",

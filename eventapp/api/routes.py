@@ -28,7 +28,8 @@ from ..interchange.exporter import participant_document, session_document
 from ..interchange.validate import check_registration, problem_fields
 from ..lookups import find_registration, find_session, meeting_or_404
 from ..meetings import service as meeting_settings
-from ..models import Meeting, Participant, RegistrationStatus, Session
+from ..models import Meeting, Participant, RegistrationStatus, RevisionChange, Session
+from ..records import actions
 from ..records import service as records
 from ..registration import notices
 from ..registration import service as registration
@@ -371,3 +372,85 @@ def put_record(slug: str, ref: str) -> Response:
     except records.SessionGone as exc:
         raise ApiError(404, str(exc)) from exc
     return _record_response(session)
+
+
+# -- a record's revisions, its return, and the meeting's actions (contract 4.5) ----------------
+
+
+def _record_session(slug: str, ref: str) -> tuple[Meeting, Session]:
+    meeting = meeting_or_404(slug)
+    session = find_session(meeting, ref)
+    if session is None:  # pragma: no cover - the access rule answers 404 first
+        raise ApiError(404, f"no session with ref {ref!r}")
+    return meeting, session
+
+
+@bp.get("/meetings/<slug>/sessions/<ref>/record/revisions")
+@allow(RECORD_KEEPER)
+def record_revisions(slug: str, ref: str) -> Response:
+    """Every saved revision of the record, oldest first."""
+    _, session = _record_session(slug, ref)
+    return jsonify([records.revision_line(r) for r in records.revisions(session)])
+
+
+@bp.get("/meetings/<slug>/sessions/<ref>/record/revisions/<int:number>")
+@allow(RECORD_KEEPER)
+def record_revision(slug: str, ref: str, number: int) -> Response:
+    """The record as that revision left it."""
+    _, session = _record_session(slug, ref)
+    revision = records.revision(session, number)
+    if revision is None:
+        raise ApiError(404, f"the record has no revision {number}")
+    return jsonify(revision.document)
+
+
+def _comment(body: object) -> str:
+    """The `comment` of a body {"comment": "…"}; ApiError 422 for any other shape."""
+    if not isinstance(body, dict):
+        raise ApiError(422, 'Send {"comment": "…"}.', {"$": "must be an object"})
+    fields = {f"$.{key}": "is not a property of a return" for key in body if key != "comment"}
+    comment = body.get("comment")
+    if "comment" not in body:
+        fields["$.comment"] = "is required"
+    elif not isinstance(comment, str):
+        fields["$.comment"] = "must be a string"
+    if fields:
+        raise ApiError(422, f"{len(fields)} problem(s) in the body.", fields)
+    assert isinstance(comment, str)
+    return comment
+
+
+@bp.post("/meetings/<slug>/sessions/<ref>/record/return")
+@allow(RECORD_KEEPER)
+def return_record(slug: str, ref: str) -> Response:
+    """A submitted or approved record sent back to draft, with a comment to its rapporteur."""
+    meeting, session = _record_session(slug, ref)
+    comment = _comment(json_body())
+    user = current_account()
+    assert user is not None  # guaranteed by the rule
+    try:
+        session = records.send_back(meeting, session, RevisionChange.RETURNED, comment, user=user)
+    except records.NotAllowed as exc:
+        raise ApiError(403, str(exc)) from exc
+    except records.WrongStatus as exc:
+        raise ApiError(409, str(exc)) from exc
+    except records.CommentMissing as exc:
+        raise ApiError(422, str(exc), {"$.comment": str(exc)}) from exc
+    except records.RecordChanged as exc:
+        raise ApiError(409, str(exc)) from exc
+    except records.SessionGone as exc:
+        raise ApiError(404, str(exc)) from exc
+    return _record_response(session)
+
+
+@bp.get("/meetings/<slug>/actions")
+@allow(ORGANISER)
+def list_actions(slug: str) -> Response:
+    """Every action item of the meeting's records; `?owner=<organisation ref>` filters."""
+    meeting = meeting_or_404(slug)
+    try:
+        items = actions.action_items(meeting, owner=request.args.get("owner"))
+    except actions.UnknownOwner as exc:
+        fields = {"owner": "no organisation of the meeting has this ref"}
+        raise ApiError(400, str(exc), fields) from exc
+    return jsonify([item.as_dict() for item in items])
