@@ -95,6 +95,8 @@ def _expected(rule_name: str, persona: str) -> str:
         return "allowed" if persona in ("organiser", "admin") else "forbidden"
     if rule_name.startswith("the meeting's rapporteurs"):
         return "allowed" if persona in ("rapporteur", "organiser", "admin") else "forbidden"
+    if rule_name.startswith("the meeting's chair"):
+        return "allowed" if persona in ("organiser", "admin") else "forbidden"
     if rule_name.startswith("the session's rapporteur"):
         return "allowed" if persona in ("rapporteur", "organiser", "admin") else "forbidden"
     raise AssertionError(f"no expectation written for rule {rule_name!r}")

@@ -62,6 +62,10 @@ def save(meeting: Meeting, user: User, status: RecordStatus, **fields: Any) -> N
     db.session.commit()
 
 
+def sent_back(session: Session) -> service.SentBack | None:
+    return service.sent_back(session, service.revisions(session))
+
+
 def send_back(meeting: Meeting, user: User, change: RevisionChange, comment: str) -> None:
     service.send_back(meeting, session_of(meeting), change, comment, user=user)
     db.session.commit()
@@ -171,7 +175,7 @@ def test_the_chair_sends_an_approved_record_back_with_a_comment(demo_meeting, pe
         "comment": "Name the networks that agreed.",
         "revision": newest.number,
     }
-    shown = service.sent_back(session)
+    shown = sent_back(session)
     assert shown is not None
     assert (shown.change, shown.comment, shown.by) == (
         RETURNED,
@@ -182,13 +186,13 @@ def test_the_chair_sends_an_approved_record_back_with_a_comment(demo_meeting, pe
 
 def test_the_comment_stays_in_view_until_the_record_is_submitted(demo_meeting, people):  # type: ignore[no-untyped-def]
     save(demo_meeting, people["rapporteur"], SUBMITTED)
-    assert service.sent_back(session_of(demo_meeting)) is None
+    assert sent_back(session_of(demo_meeting)) is None
     send_back(demo_meeting, people["organiser"], RETURNED, "Add the attendance.")
     save(demo_meeting, people["rapporteur"], DRAFT, attendance=40)  # still working on it
-    shown = service.sent_back(session_of(demo_meeting))
+    shown = sent_back(session_of(demo_meeting))
     assert shown is not None and shown.comment == "Add the attendance."
     save(demo_meeting, people["rapporteur"], SUBMITTED, attendance=41)
-    assert service.sent_back(session_of(demo_meeting)) is None
+    assert sent_back(session_of(demo_meeting)) is None
     # The comment is kept in the history all the same.
     kept = [r.comment for r in service.revisions(session_of(demo_meeting))]
     assert "Add the attendance." in kept
@@ -198,7 +202,7 @@ def test_an_organiser_reopens_an_approved_record_with_a_reason(demo_meeting, peo
     _reopened(demo_meeting, people)
     session = session_of(demo_meeting)
     assert session.record.status is DRAFT
-    shown = service.sent_back(session)
+    shown = sent_back(session)
     assert shown is not None
     assert (shown.change, shown.comment) == (REOPENED, "The date of June is disputed.")
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "record.reopened"))

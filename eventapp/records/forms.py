@@ -24,6 +24,7 @@ from ..fields import CalendarDateField
 from ..interchange.validate import maximum
 from ..models import OutcomeKind, RecordStatus
 from ..vocabulary import choices
+from .service import COMMENT_LENGTH
 
 BLANK_OUTCOMES = 3  # empty rows offered for new outcomes; more after each save
 
@@ -140,3 +141,13 @@ def _unchanged(
         if same:
             kept[lang] = same
     return kept or None
+
+
+class CommentForm(FlaskForm):
+    """The chair's or an organiser's words when they send a record back or reopen it."""
+
+    comment = TextAreaField(
+        _l("Comment to the rapporteur"),
+        description=_l("What should change, and why. The rapporteur sees it with the record."),
+        render_kw={"rows": 5, "maxlength": COMMENT_LENGTH},
+    )

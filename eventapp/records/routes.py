@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -12,18 +13,29 @@ from .. import unit_of_work
 from ..accounts.permissions import (
     RECORD_KEEPER,
     RECORD_TEAM,
+    Rule,
     allow,
     current_account,
     may_approve,
+    meeting_from,
     signed_in_account,
 )
 from ..lookups import meeting_or_404, session_or_404
-from ..models import Meeting, RecordStatus, Session
+from ..models import Meeting, OutcomeKind, RecordStatus, RevisionChange, Session, User
 from ..registration.service import participant_choices
 from . import service
-from .forms import BLANK_OUTCOMES, RecordForm
+from .forms import BLANK_OUTCOMES, CommentForm, RecordForm
 
 bp = Blueprint("records", __name__)
+
+
+def _record_approver(user: User | None, args: dict[str, Any]) -> bool:
+    meeting = meeting_from(args)
+    return meeting is not None and may_approve(user, meeting)
+
+
+# Sending a record back and reopening it: those who approve records, never its rapporteur.
+RECORD_APPROVER = Rule("the meeting's chair, its organisers and administrators", _record_approver)
 
 
 @bp.get("/meetings/<slug>/records")
@@ -107,6 +119,8 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
                 flash(_("The record is saved."), "success")
                 return redirect(url_for("records.edit", slug=slug, ref=ref), code=303)
         status = 400 if not problems else 409
+    history = service.revisions(session)
+    shown = service.sent_back(session, history)
     return render_template(
         "records/edit.html",
         meeting=meeting,
@@ -114,4 +128,94 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
         form=form,
         problems=problems,
         approver=approver,
+        sent_back=shown,
+        sent_back_at=shown.at.astimezone(meeting.zone) if shown else None,
+        revisions=[service.revision_row(r, meeting.zone) for r in history],
+        may_return=service.may_change(session, RevisionChange.RETURNED, approver=approver),
+        may_reopen=service.may_change(session, RevisionChange.REOPENED, approver=approver),
+    ), status
+
+
+@bp.get("/meetings/<slug>/records/<ref>/revisions/<int:number>")
+@allow(RECORD_KEEPER)
+def revision(slug: str, ref: str, number: int) -> ResponseReturnValue:
+    """The record as one of its revisions left it, to read."""
+    meeting = meeting_or_404(slug)
+    session = session_or_404(meeting, ref)
+    kept = service.revision(session, number)
+    if kept is None:
+        abort(404)
+    organisations, people = _choices(meeting)
+    return render_template(
+        "records/revision.html",
+        meeting=meeting,
+        session=session,
+        revision=service.revision_row(kept, meeting.zone),
+        record=kept.document,
+        outcomes=[
+            {**o, "due": date.fromisoformat(o["due"]) if o.get("due") else None}
+            for o in kept.document.get("outcomes", [])
+        ],
+        statuses={s.value: s for s in RecordStatus},
+        kinds={k.value: k for k in OutcomeKind},
+        organisations=dict(organisations),
+        people=dict(people),
+    )
+
+
+SEND_BACK = {
+    "return": RevisionChange.RETURNED,
+    "reopen": RevisionChange.REOPENED,
+}
+
+
+@bp.route(
+    "/meetings/<slug>/records/<ref>/return", methods=["GET", "POST"], defaults={"how": "return"}
+)
+@bp.route(
+    "/meetings/<slug>/records/<ref>/reopen", methods=["GET", "POST"], defaults={"how": "reopen"}
+)
+@allow(RECORD_APPROVER)
+def send_back(slug: str, ref: str, how: str) -> ResponseReturnValue:
+    """The chair or an organiser sends a record back to its rapporteur, or reopens it, with a
+    comment: a page of its own, which says what follows, is the confirmation."""
+    meeting = meeting_or_404(slug)
+    session = session_or_404(meeting, ref, *service.WITH_RECORD)
+    change = SEND_BACK[how]
+    user = signed_in_account()
+    approver = may_approve(user, meeting)
+    back = redirect(url_for("records.edit", slug=slug, ref=ref), code=303)
+    form = CommentForm()
+    if not service.may_change(session, change, approver=approver):
+        # Changed since the page that led here (someone else sent it back or reopened it).
+        flash(_("The record's status changed meanwhile: nothing was done."), "error")
+        return back
+    if form.validate_on_submit():
+        try:
+            service.send_back(meeting, session, change, form.comment.data or "", user=user)
+        except service.CommentMissing as exc:
+            unit_of_work.discard()
+            form.comment.errors = [str(exc)]
+        except (service.NotAllowed, service.WrongStatus, service.RecordChanged) as exc:
+            unit_of_work.discard()
+            flash(str(exc), "error")
+            return back
+        except service.SessionGone as exc:
+            unit_of_work.discard()
+            flash(str(exc), "error")
+            return redirect(url_for("records.index", slug=slug), code=303)
+        else:
+            if change is RevisionChange.RETURNED:
+                flash(_("The record is sent back to its rapporteur as a draft."), "success")
+            else:
+                flash(_("The record is reopened as a draft."), "success")
+            return back
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "records/send_back.html",
+        meeting=meeting,
+        session=session,
+        form=form,
+        change=change,
+        current=session.record.status if session.record is not None else None,
     ), status

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from .. import audit
+from .. import audit, localtime
 from ..accounts.permissions import is_session_rapporteur, may_approve, sees_every_record
 from ..extensions import db
 from ..interchange.exporter import record_document
@@ -61,6 +62,7 @@ class RecordRow:
     end_local: datetime
     rapporteur: str | None
     status: RecordStatus | None
+    sent_back: RevisionChange | None = None  # a draft returned or reopened, until submitted
 
 
 def record_rows(meeting: Meeting, user: User | None) -> list[RecordRow]:
@@ -73,6 +75,9 @@ def record_rows(meeting: Meeting, user: User | None) -> list[RecordRow]:
         .order_by(Session.start_local, Session.id)
     )
     everyone = sees_every_record(user, meeting)
+    kept = [s for s in sessions if everyone or is_session_rapporteur(user, s)]
+    drafts = [s.id for s in kept if s.record is not None and s.record.status is RecordStatus.DRAFT]
+    turns = _sent_back_drafts(drafts)
     return [
         RecordRow(
             ref=s.ref,
@@ -85,9 +90,9 @@ def record_rows(meeting: Meeting, user: User | None) -> list[RecordRow]:
                 f"{s.rapporteur.given_name} {s.rapporteur.family_name}" if s.rapporteur else None
             ),
             status=s.record.status if s.record is not None else None,
+            sent_back=turns.get(s.id),
         )
-        for s in sessions
-        if everyone or is_session_rapporteur(user, s)
+        for s in kept
     ]
 
 
@@ -212,24 +217,44 @@ class SentBack:
     at: datetime
 
 
-def sent_back(session: Session) -> SentBack | None:
+def _turns(session_ids: list[int]) -> sa.Select[RecordRevision]:
+    """The revisions that turned these sessions' records: every one that is not a draft saved
+    by its rapporteur (a submission, an approval, a return, a reopening)."""
+    return sa.select(RecordRevision).where(
+        RecordRevision.session_id.in_(session_ids),
+        sa.or_(
+            RecordRevision.status != RecordStatus.DRAFT,
+            RecordRevision.change.in_(list(_SENT_BACK_FROM)),
+        ),
+    )
+
+
+def _sent_back_drafts(session_ids: list[int]) -> dict[int, RevisionChange]:
+    """Of these sessions (with draft records), those returned or reopened since their last
+    submission, and which of the two, in one query."""
+    newest: dict[int, RecordRevision] = {}
+    # One statement however many drafts (none included): the page costs the same at any size.
+    for turn in db.session.scalars(_turns(session_ids)):
+        if turn.session_id not in newest or newest[turn.session_id].number < turn.number:
+            newest[turn.session_id] = turn
+    return {
+        session_id: turn.change
+        for session_id, turn in newest.items()
+        if turn.change in _SENT_BACK_FROM
+    }
+
+
+def _is_turn(revision: RecordRevision) -> bool:
+    """_turns(), for revisions at hand."""
+    return revision.status is not RecordStatus.DRAFT or revision.change in _SENT_BACK_FROM
+
+
+def sent_back(session: Session, history: list[RecordRevision]) -> SentBack | None:
     """The chair's or organiser's comment on a record they returned or reopened, while it
-    stays a draft; None for any other record."""
+    stays a draft; None for any other record. `history`: revisions(session)."""
     if session.record is None or session.record.status is not RecordStatus.DRAFT:
         return None
-    # The newest revision that is not a draft saved by its rapporteur.
-    turn = db.session.scalar(
-        sa.select(RecordRevision)
-        .where(
-            RecordRevision.session_id == session.id,
-            sa.or_(
-                RecordRevision.status != RecordStatus.DRAFT,
-                RecordRevision.change.in_(list(_SENT_BACK_FROM)),
-            ),
-        )
-        .order_by(RecordRevision.number.desc())
-        .limit(1)
-    )
+    turn = next((r for r in reversed(history) if _is_turn(r)), None)
     if turn is None or turn.change not in _SENT_BACK_FROM or turn.comment is None:
         return None
     return SentBack(turn.change, turn.comment, turn.saved_by, turn.saved_at)
@@ -418,3 +443,39 @@ def _keep_revision(
     db.session.add(revision)
     db.session.flush()
     return revision
+
+
+def may_change(session: Session, change: RevisionChange, *, approver: bool) -> bool:
+    """Whether the flow lets an account (an `approver` or not) make this change now."""
+    current = session.record.status if session.record is not None else None
+    try:
+        next_status(current, change, RecordStatus.DRAFT, approver=approver, edited=True)
+    except (NotAllowed, WrongStatus):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """A revision as a page lists it: when in the meeting's local time, by whom, what."""
+
+    number: int
+    at: datetime  # the meeting's local time
+    offset: str  # 'UTC+07:00' at that time
+    by: str | None
+    status: RecordStatus
+    change: RevisionChange
+    comment: str | None
+
+
+def revision_row(revision: RecordRevision, zone: ZoneInfo) -> RevisionRow:
+    at = revision.saved_at.astimezone(zone)
+    return RevisionRow(
+        number=revision.number,
+        at=at,
+        offset=localtime.utc_offset_label(zone, at.replace(tzinfo=None)),
+        by=revision.saved_by,
+        status=revision.status,
+        change=revision.change,
+        comment=revision.comment,
+    )
