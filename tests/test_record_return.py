@@ -324,7 +324,7 @@ def test_a_draft_cannot_be_returned(client, demo_meeting, people):  # type: igno
 def test_its_rapporteur_may_not_return_it(client, demo_meeting, people):  # type: ignore[no-untyped-def]
     save(demo_meeting, people["rapporteur"], SUBMITTED)
     rapporteur = bearer("rapp-2@example.org")
-    for body in ({"comment": "Let me fix it."}, {"comment": ""}):
+    for body in ({"comment": "Let me fix it."}, {"comment": ""}, {}, ["?"]):
         assert_error(
             client.post(f"{API_RECORD}/return", json=body, headers=rapporteur), 403, "forbidden"
         )

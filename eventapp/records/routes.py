@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -13,29 +12,19 @@ from .. import unit_of_work
 from ..accounts.permissions import (
     RECORD_KEEPER,
     RECORD_TEAM,
-    Rule,
     allow,
     current_account,
     may_approve,
-    meeting_from,
     signed_in_account,
 )
 from ..lookups import meeting_or_404, session_or_404
-from ..models import Meeting, OutcomeKind, RecordStatus, RevisionChange, Session, User
+from ..models import Meeting, OutcomeKind, RecordStatus, RevisionChange, Session
 from ..registration.service import participant_choices
 from . import service
+from .access import RECORD_APPROVER
 from .forms import BLANK_OUTCOMES, CommentForm, RecordForm
 
 bp = Blueprint("records", __name__)
-
-
-def _record_approver(user: User | None, args: dict[str, Any]) -> bool:
-    meeting = meeting_from(args)
-    return meeting is not None and may_approve(user, meeting)
-
-
-# Sending a record back and reopening it: those who approve records, never its rapporteur.
-RECORD_APPROVER = Rule("the meeting's chair, its organisers and administrators", _record_approver)
 
 
 @bp.get("/meetings/<slug>/records")
