@@ -21,18 +21,26 @@ class MeetingChanged(LookupError):
     """What the request refers to was removed or replaced while it waited for the meeting."""
 
 
-def lock_meeting(meeting: Meeting) -> None:
+_meetings = cast(sa.Table, Meeting.__table__)
+# Built once: every registration takes it.
+_LOCK = (
+    sa.update(_meetings)
+    .where(_meetings.c.id == sa.bindparam("meeting_id"))
+    .values(id=_meetings.c.id)
+)
+
+
+def lock_meeting(meeting: Meeting, *, read_again: bool = True) -> None:
     """Hold the meeting's row until the transaction ends (row lock, or SQLite's write lock).
 
     The meeting is read again once locked: what an earlier read cached may have changed while
-    the request waited.
+    the request waited. `read_again=False`: the caller reads what it needs of the meeting
+    itself, in its own first statement under the lock (a registration's limits).
 
     An UPDATE that changes nothing takes PostgreSQL's row lock and, being a write, SQLite's
     database lock; it waits for any other writer of the meeting instead of racing it. Core,
     not ORM: taking a lock is not a change of the meeting's content (see models/content.py).
     """
-    table = cast(sa.Table, Meeting.__table__)
-    db.session.connection().execute(
-        sa.update(table).where(table.c.id == meeting.id).values(id=table.c.id)
-    )
-    db.session.refresh(meeting)
+    db.session.connection().execute(_LOCK, {"meeting_id": meeting.id})
+    if read_again:
+        db.session.refresh(meeting)

@@ -28,7 +28,10 @@ def find_meeting(slug: str | None) -> Meeting | None:
     """The meeting with that slug."""
     if slug is None or not _could_be_key(slug):
         return None
-    return db.session.scalar(sa.select(Meeting).where(Meeting.slug == slug))
+    return db.session.scalar(_BY_SLUG, {"slug": slug})
+
+
+_BY_SLUG = sa.select(Meeting).where(Meeting.slug == sa.bindparam("slug"))  # every request's
 
 
 def requested_meeting(slug: str | None) -> Meeting | None:

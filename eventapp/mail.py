@@ -190,10 +190,11 @@ def _id_domain(from_: str) -> str:
 # -- queueing in the caller's transaction ------------------------------------------------------
 
 
-def send(message: EmailMessage) -> OutboxMessage:
-    """Store the message in the outbox, in the caller's transaction; it leaves after the commit."""
+def send(message: EmailMessage) -> int:
+    """Store the message in the outbox, in the caller's transaction; it leaves after the commit.
+    The row's id."""
     recipient = message["To"].addresses[0].addr_spec
-    return _store(OutboxMessage(recipient=recipient, message=_raw(message)))
+    return _store(recipient, message=_raw(message))
 
 
 # A notice's kind -> what writes its message from the notice's data (None: nobody to tell now).
@@ -211,9 +212,10 @@ def notice_writer(kind: str) -> Callable[[NoticeWriter], NoticeWriter]:
     return register
 
 
-def send_notice(to: str, kind: str, **data: Any) -> OutboxMessage:
+def send_notice(to: str, kind: str, **data: Any) -> int:
     """Store a notice in the outbox, in the caller's transaction: what it says (`data`, plain
-    JSON values), written into a message by its kind's writer when it first leaves.
+    JSON values), written into a message by its kind's writer when it first leaves. The row's
+    id.
 
     For the messages that changes of many rows cause (registrations, decisions): writing one
     (its language, HTML part, attachments) costs more than the change, and the change may hold
@@ -221,17 +223,30 @@ def send_notice(to: str, kind: str, **data: Any) -> OutboxMessage:
     writer reads the rest as it stands when the message leaves.
     """
     notice = {"kind": kind, **data}
-    return _store(OutboxMessage(recipient=envelope_address(to)[0], message=None, notice=notice))
+    return _store(envelope_address(to)[0], notice=notice)
 
 
-def _store(row: OutboxMessage) -> OutboxMessage:
-    """The row into the caller's transaction, due now; a request notes it, to hand it on once
-    committed (after_request, request_outbox_ids)."""
-    row.next_attempt_at = utcnow()
-    db.session.add(row)
+# Built once; a statement rather than the unit of work, as the outbox's rows are written once
+# and never read back by the request (a registration stores one under the meeting's lock).
+_INSERT = sa.insert(_table).returning(_table.c.id)
+
+
+def _store(
+    recipient: str, *, message: bytes | None = None, notice: dict[str, Any] | None = None
+) -> int:
+    """A row into the caller's transaction, due now; a request notes its id, to hand it on
+    once committed (after_request, request_outbox_ids)."""
+    now = utcnow()
+    values: dict[str, Any] = {"recipient": recipient, "created_at": now, "next_attempt_at": now}
+    # Only what is given: a JSON column would keep None as JSON's null, not SQL's NULL.
+    if message is not None:
+        values["message"] = message
+    if notice is not None:
+        values["notice"] = notice
+    row_id = int(db.session.execute(_INSERT, values).scalar_one())
     if has_request_context():
-        g.setdefault("mail_rows", []).append(row)
-    return row
+        g.setdefault("mail_rows", []).append(row_id)
+    return row_id
 
 
 def _raw(message: EmailMessage) -> bytes:
@@ -447,11 +462,7 @@ def _postpone(outbox_ids: Sequence[int] | None, error: BaseException) -> None:
 
 def request_outbox_ids() -> list[int]:
     """The ids of the messages the request stored (after its commit)."""
-    return [
-        int(identity[0])
-        for row in g.get("mail_rows", ())
-        if (identity := sa.inspect(row).identity) is not None
-    ]
+    return list(g.get("mail_rows", ()))
 
 
 def drain_job() -> str:

@@ -61,9 +61,12 @@ class AccountError(ValueError):
     """A request about accounts that cannot be carried out; the message says why."""
 
 
+_BY_MAILBOX = sa.select(User).where(User.email_key == sa.bindparam("key"))
+
+
 def find_user(email: str) -> User | None:
     """The account of the mailbox this address names, however its case or domain is written."""
-    return db.session.scalar(sa.select(User).where(User.email_key == mailbox_key(email)))
+    return db.session.scalar(_BY_MAILBOX, {"key": mailbox_key(email)})
 
 
 def _valid_address(email: str) -> str:
@@ -372,37 +375,46 @@ def find_or_invite(email: str) -> User:
     user = find_user(email)
     if user is not None:
         return user
-    address = _insert_account(email)
+    address, created = _insert_account(email)
+    if created is not None:
+        audit.write(created)
     user = find_user(address)
     if user is None:  # accounts are deactivated, never deleted: not seen in practice
         raise RuntimeError(f"the account for {address} vanished while it was made")
     return user
 
 
-def _insert_account(email: str) -> str:
-    """Make the address's account without a password unless a request at the same moment
-    made it (the database's unique key decides); audited when this one did. The address as
-    kept."""
-    address = _valid_address(email)
-    users = cast(sa.Table, User.__table__)
+# ON CONFLICT rather than a SAVEPOINT: pysqlite's savepoints outside a transaction commit.
+# Built once per dialect: every registration of someone new makes an account.
+_NEW_ACCOUNT = {
+    dialect.__name__.rpartition(".")[2]: dialect.insert(
+        cast(sa.Table, User.__table__)
+    ).on_conflict_do_nothing(index_elements=["email_key"])
+    for dialect in (postgresql, sqlite)
+}
+
+
+def _insert_account(email: str, *, normalised: bool = False) -> tuple[str, dict[str, Any] | None]:
+    """Make the address's account without a password unless it has one, or a request at the
+    same moment made it (the database's unique key decides). The address as kept, and the
+    audit entry of the account when this call made it. `normalised`: the address is already
+    as validate_email keeps it."""
+    address = email if normalised else _valid_address(email)
     values = {"email": address, "email_key": mailbox_key(address), "password_hash": None}
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # ON CONFLICT rather than a SAVEPOINT: pysqlite's savepoints outside a transaction commit.
-    result = db.session.execute(
-        insert(users).values(**values).on_conflict_do_nothing(index_elements=["email_key"])
-    )
-    if cast(sa.CursorResult[Any], result).rowcount:
-        audit.log(
-            "account.created", target=address, details={"role": AccountRole.PARTICIPANT.value}
-        )
-    return address
+    insert = _NEW_ACCOUNT[db.session.get_bind().dialect.name]
+    result = db.session.execute(insert, values)
+    if not cast(sa.CursorResult[Any], result).rowcount:
+        return address, None
+    details = {"role": AccountRole.PARTICIPANT.value}
+    return address, audit.entry("account.created", target=address, details=details)
 
 
-def ensure_account(email: str) -> None:
-    """find_or_invite for a caller that needs no account object and found none: the insert
-    alone, without reading the account back."""
-    _insert_account(email)
+def ensure_account(address: str) -> dict[str, Any] | None:
+    """find_or_invite for a caller that needs no account object and has the address as
+    registration keeps it (validated, normalised): one INSERT that does nothing when the
+    account exists. The audit entry of a new account, for the caller to write with its own
+    entries (audit.write), or None."""
+    return _insert_account(address, normalised=True)[1]
 
 
 def set_active(user: User, active: bool) -> None:

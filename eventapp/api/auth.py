@@ -18,6 +18,14 @@ from ..models.types import utcnow
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
+# One query for the token and its account, built once: every API request asks.
+_BY_DIGEST = (
+    sa.select(ApiToken)
+    .where(ApiToken.token_hash == sa.bindparam("digest"))
+    .options(joinedload(ApiToken.user))
+)
+
+
 def token_user() -> User | None:
     """The account whose valid token this request carries, looked up once per request."""
     if "api_user" in g:
@@ -27,11 +35,7 @@ def token_user() -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    row = db.session.scalar(
-        sa.select(ApiToken)
-        .where(ApiToken.token_hash == token_digest(token.strip()))
-        .options(joinedload(ApiToken.user))  # one query for both: every API request asks
-    )
+    row = db.session.scalar(_BY_DIGEST, {"digest": token_digest(token.strip())})
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = utcnow()

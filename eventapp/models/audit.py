@@ -31,8 +31,12 @@ class AuditEntry(Model):
 
     @validates("target")
     def _shortened(self, key: str, value: str | None) -> str | None:
-        # A target is built from a title or an address and only names the thing: a long one is
-        # cut, on purpose, rather than refused with the change it records.
-        if value is not None and len(value) > TARGET_LENGTH:
-            return value[: TARGET_LENGTH - 1] + "…"
-        return value
+        return shortened_target(value)
+
+
+def shortened_target(value: str | None) -> str | None:
+    """A target is built from a title or an address and only names the thing: a long one is
+    cut, on purpose, rather than refused with the change it records."""
+    if value is not None and len(value) > TARGET_LENGTH:
+        return value[: TARGET_LENGTH - 1] + "…"
+    return value

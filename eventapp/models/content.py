@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
+from ..extensions import db
 from .agenda import Room, Session, SessionKind, SessionPerson
 from .agenda_version import AgendaVersion
 from .meeting import Meeting
@@ -233,6 +234,19 @@ def _versioned(connection: Any, found: _Touched) -> set[int]:
 def _any_of(ids: Iterable[int]) -> Any:
     ids = set(ids)
     return _meetings.c.id.in_(ids) if ids else sa.false()
+
+
+_COUNT_CHANGE = (
+    sa.update(_meetings)
+    .where(_meetings.c.id == sa.bindparam("meeting_id"))
+    .values(content_version=_meetings.c.content_version + 1)
+)
+
+
+def count_public_change(meeting_id: int) -> None:
+    """Count a change the public sees that a Core statement made, out of the listener's
+    sight (a registration written under the lock: registration/service.py)."""
+    db.session.execute(_COUNT_CHANGE, {"meeting_id": meeting_id})
 
 
 @event.listens_for(OrmSession, "after_flush")

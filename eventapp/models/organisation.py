@@ -85,7 +85,12 @@ class Delegation(Model):
 
     def seat_quota(self) -> int | None:
         """Most approved participants of this delegation: its own quota, else its kind's."""
-        return self.quota if self.quota is not None else self.meeting.quota_for(self.kind)
+        return self.quota_of(self.quota, self.meeting.quotas, self.kind)
+
+    @staticmethod
+    def quota_of(own: int | None, kind_quotas: dict[str, int] | None, kind: str) -> int | None:
+        """seat_quota from the columns: the delegation's quota, else the meeting's for its kind."""
+        return own if own is not None else (kind_quotas or {}).get(kind)
 
     @property
     def display_name(self) -> str:

@@ -430,8 +430,7 @@ def figures(meeting: Meeting) -> Figures:
                 name=f"{name} ({acronym})" if acronym else name,
                 kind=kind,
                 approved=n,
-                # Its own quota, else its kind's (as Delegation.seat_quota says).
-                quota=own if own is not None else meeting.quota_for(kind),
+                quota=Delegation.quota_of(own, meeting.quotas, kind),
             )
             for ref, name, acronym, kind, own, n in delegations
         ),

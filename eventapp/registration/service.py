@@ -17,10 +17,11 @@ from typing import Any, cast
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
-from ..accounts.service import ensure_account, find_or_invite, find_user
+from ..accounts.service import ensure_account, find_or_invite
 from ..extensions import db
 from ..locking import lock_meeting
 from ..mailbox import mailbox_key
@@ -34,6 +35,7 @@ from ..models import (
     ParticipantRole,
     RegistrationStatus,
 )
+from ..models.content import count_public_change
 from ..models.types import utcnow
 from ..vocabulary import label
 
@@ -126,9 +128,9 @@ def registration_open(meeting: Meeting, at: datetime | None = None) -> bool:
     return not (meeting.registration_closes and at > meeting.registration_closes)
 
 
-def _lock(meeting: Meeting) -> None:
+def _lock(meeting: Meeting, *, read_again: bool = True) -> None:
     """Serialise changes of who is approved for one meeting (see eventapp/locking.py)."""
-    lock_meeting(meeting)
+    lock_meeting(meeting, read_again=read_again)
 
 
 def _approved_counts(meeting: Meeting) -> tuple[int, dict[int, int]]:
@@ -141,29 +143,88 @@ def _approved_counts(meeting: Meeting) -> tuple[int, dict[int, int]]:
     return sum(per_delegation.values()), per_delegation
 
 
-def _approved_count(meeting: Meeting, delegation_id: int) -> tuple[int, dict[int, int]]:
-    """_approved_counts for one decision: the meeting's total and one delegation's count, two
-    indexed counts rather than a count of every delegation (one registration among 2,000)."""
-    approved = sa.select(sa.func.count(Participant.id)).where(
-        Participant.meeting_id == meeting.id, Participant.status == APPROVED
-    )
-    total, own = db.session.execute(
-        sa.select(
-            approved.scalar_subquery(),
-            approved.where(Participant.delegation_id == delegation_id).scalar_subquery(),
-        )
-    ).one()
-    return int(total or 0), {delegation_id: int(own or 0)}
+def _within(capacity: int | None, quota: int | None, total: int, own: int) -> bool:
+    """Would one more approval keep the meeting within its capacity and the organisation
+    within its quota, `total` and `own` being approved already?"""
+    if capacity is not None and total + 1 > capacity:
+        return False
+    return quota is None or own + 1 <= quota
 
 
 def _fits(
     meeting: Meeting, person: Participant, total: int, per_delegation: dict[int, int]
 ) -> bool:
     """Would approving this person keep the meeting within capacity and its quota?"""
-    if meeting.capacity is not None and total + 1 > meeting.capacity:
-        return False
     quota = person.delegation.seat_quota()  # its own quota, else its kind's
-    return quota is None or per_delegation.get(person.delegation.id, 0) + 1 <= quota
+    own = per_delegation.get(person.delegation.id, 0)
+    return _within(meeting.capacity, quota, total, own)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """What decides a registration's status, read in one statement under the meeting's lock:
+    the meeting's rule and capacity, the organisation's quota and whether it is confirmed,
+    and how many are approved, in the meeting and in the organisation."""
+
+    automatic: bool
+    confirmed: bool
+    capacity: int | None
+    quota: int | None
+    approved: int
+    approved_here: int
+
+    def admit_one(self) -> bool:
+        return _within(self.capacity, self.quota, self.approved, self.approved_here)
+
+
+_approved = sa.select(sa.func.count(Participant.id)).where(
+    Participant.meeting_id == sa.bindparam("meeting_id"), Participant.status == APPROVED
+)
+# Built once (every registration reads it under the lock); ORM columns, so that a change
+# made in this session and not yet flushed (a decision among several) is counted.
+_LIMITS = (
+    sa.select(
+        Meeting.approval,
+        Meeting.capacity,
+        Meeting.quotas,
+        Delegation.confirmed,
+        Delegation.quota,
+        Delegation.kind,
+        _approved.scalar_subquery(),
+        _approved.where(
+            Participant.delegation_id == sa.bindparam("delegation_id")
+        ).scalar_subquery(),
+    )
+    .join_from(Meeting, Delegation, Delegation.meeting_id == Meeting.id)
+    .where(Meeting.id == sa.bindparam("meeting_id"), Delegation.id == sa.bindparam("delegation_id"))
+)
+
+
+def _limits(meeting: Meeting, delegation_id: int) -> _Limits | None:
+    """The limits as they stand, the meeting locked; None if the organisation is gone."""
+    row = db.session.execute(
+        _LIMITS, {"meeting_id": meeting.id, "delegation_id": delegation_id}
+    ).one_or_none()
+    if row is None:
+        return None
+    approval, capacity, quotas, confirmed, quota, kind, approved, approved_here = row
+    return _Limits(
+        automatic=approval is Approval.AUTOMATIC,
+        confirmed=bool(confirmed),
+        capacity=capacity,
+        quota=Delegation.quota_of(quota, quotas, kind),
+        approved=int(approved or 0),
+        approved_here=int(approved_here or 0),
+    )
+
+
+def _status_details(
+    previous: RegistrationStatus | None, why: str, reason: str | None
+) -> dict[str, Any]:
+    details: dict[str, Any] = {"from": previous.value if previous else None, "why": why}
+    if reason:
+        details["reason"] = reason
+    return details
 
 
 def _set_status(
@@ -173,14 +234,11 @@ def _set_status(
         return
     previous = person.status
     person.status = status
-    details = {"from": previous.value if previous else None, "why": why}
-    if reason:
-        details["reason"] = reason
     audit.log(
         "registration." + status.value,
         meeting=person.meeting,
         target=f"{person.ref} ({person.email})",
-        details=details,
+        details=_status_details(previous, why, reason),
     )
 
 
@@ -205,11 +263,21 @@ def _promote_waiting(meeting: Meeting) -> list[Participant]:
     return promoted
 
 
+def _decided(limits: _Limits | None) -> tuple[RegistrationStatus, str] | None:
+    """The status that automatic approval gives a registration, and why; None when it
+    leaves the registration as it is (manual approval, an organisation not confirmed)."""
+    if limits is None or not (limits.automatic and limits.confirmed):
+        return None
+    if limits.admit_one():
+        return APPROVED, "automatic approval"
+    return WAITLISTED, "quota or capacity reached"
+
+
 def _approve_or_wait(
     meeting: Meeting, person: Participant, why: str, reason: str | None = None
 ) -> None:
-    total, per_delegation = _approved_count(meeting, person.delegation.id)
-    if _fits(meeting, person, total, per_delegation):
+    limits = _limits(meeting, person.delegation_id)
+    if limits is not None and limits.admit_one():
         _set_status(person, APPROVED, why, reason)
     else:
         _set_status(person, WAITLISTED, "quota or capacity reached", reason)
@@ -225,6 +293,35 @@ class _RefTaken(Exception):
     """The reference drawn for a new registration is the meeting's already: draw another."""
 
 
+# One statement, built once, for what every registration asks before the lock: the
+# organisation the request names, beside each of the meeting's registrations with the same
+# mailbox or the reference drawn for a new one. Outer joins from a row of one, so that there is
+# a row (of Nones) when nothing is found. `person`: a registration that is no clash (-1: none).
+_ONE = sa.select(sa.literal(1).label("one")).subquery("one")
+_LOOKUP = (
+    sa.select(Delegation, Participant)
+    .select_from(_ONE)
+    .outerjoin(
+        Delegation,
+        sa.and_(
+            Delegation.meeting_id == sa.bindparam("meeting_id"),
+            Delegation.ref == sa.bindparam("organisation"),
+        ),
+    )
+    .outerjoin(
+        Participant,
+        sa.and_(
+            Participant.meeting_id == sa.bindparam("meeting_id"),
+            Participant.id != sa.bindparam("person"),
+            sa.or_(
+                Participant.email_key == sa.bindparam("key"),
+                Participant.ref == sa.bindparam("ref"),
+            ),
+        ),
+    )
+)
+
+
 def _checked(
     meeting: Meeting,
     request: RegistrationRequest,
@@ -238,6 +335,24 @@ def _checked(
     or RegistrationError saying what to correct. `person`: the registration being edited,
     whose own address is no clash. Only organisers may choose an unconfirmed organisation."""
     problems: dict[str, str] = {}
+    try:
+        email = validate_email(
+            request.email.strip(), check_deliverability=False, allow_smtputf8=True
+        ).normalized
+        key = mailbox_key(email)
+    except EmailNotValidError:
+        problems["email"] = _("This is not a valid e-mail address.")
+        email, key = request.email, ""  # no registration has an empty key
+    rows = db.session.execute(
+        _LOOKUP,
+        {
+            "meeting_id": meeting.id,
+            "organisation": request.organisation or "",
+            "key": key,
+            "ref": new_ref or "",  # no registration has an empty ref
+            "person": person.id if person is not None else -1,
+        },
+    ).all()
     delegation = None
     if request.new_organisation is not None:
         if request.organisation:
@@ -248,20 +363,9 @@ def _checked(
         else:
             problems.update(_proposal_problems(meeting, request.new_organisation))
     else:
-        delegation = db.session.scalar(
-            sa.select(Delegation).where(
-                Delegation.meeting_id == meeting.id, Delegation.ref == request.organisation
-            )
-        )
+        delegation = rows[0][0]
         if delegation is None or not (delegation.confirmed or by_organiser):
             problems["organisation"] = _("Choose the organisation you represent.")
-    try:
-        email = validate_email(
-            request.email.strip(), check_deliverability=False, allow_smtputf8=True
-        ).normalized
-    except EmailNotValidError:
-        problems["email"] = _("This is not a valid e-mail address.")
-        email = request.email
     for field in ("given_name", "family_name"):
         if not getattr(request, field).strip():
             problems[field] = _("This field is required.")
@@ -269,17 +373,9 @@ def _checked(
         problems["language"] = _("Choose one of the languages offered.")
     if problems:
         raise RegistrationError(_("The registration has problems."), problems)
-    key = mailbox_key(email)
-    # The same query asks whether a new registration's reference is taken (see _new_ref).
-    found = Participant.email_key == key
-    if new_ref is not None:
-        found = sa.or_(found, Participant.ref == new_ref)
-    clash_query = sa.select(Participant).where(Participant.meeting_id == meeting.id, found)
-    if person is not None:
-        clash_query = clash_query.where(Participant.id != person.id)
-    rows = db.session.scalars(clash_query).all()
-    clash = next((row for row in rows if row.email_key == key), None)
-    if new_ref is not None and any(row.ref == new_ref for row in rows):
+    found = [row for _delegation, row in rows if row is not None]
+    clash = next((row for row in found if row.email_key == key), None)
+    if new_ref is not None and any(row.ref == new_ref for row in found):
         raise _RefTaken()
     if clash is not None and not (person is None and clash.status is RegistrationStatus.CANCELLED):
         raise _already_registered(email)
@@ -337,8 +433,11 @@ def register(
     # keys have the last word: an organisation deleted since, or the same address registering
     # at the same moment, fails the commit (409), never the rules.
     delegation, email, earlier, ref = _checked_new(meeting, request, by_organiser=by_organiser)
-    account = find_user(email)
-    _lock(meeting)
+    # The same address is the same person, however they were registered: an account (without
+    # a password until they choose one) lets them follow the registration. It needs no lock
+    # of the meeting: the key on the address has the last word.
+    account_made = ensure_account(email)
+    _lock(meeting, read_again=False)  # what the decision needs of it, _limits reads
     if earlier is not None:
         db.session.refresh(earlier)
         if earlier.status is not RegistrationStatus.CANCELLED:  # renewed meanwhile
@@ -348,8 +447,9 @@ def register(
         delegation = organisations.proposed_delegation(
             meeting, _proposal_details(request.new_organisation)
         )
+        db.session.flush()  # its id, for the registration
     details: dict[str, Any] = {
-        "delegation": delegation,
+        "delegation_id": delegation.id,
         "honorific": request.honorific or None,
         "given_name": request.given_name.strip(),
         "family_name": request.family_name.strip(),
@@ -366,37 +466,117 @@ def register(
         "registered_at": utcnow(),
         "checked_in_at": None,
     }
-    with db.session.no_autoflush:  # one flush at the end: the lock is held until the commit
-        if earlier is None:
-            person = Participant(
-                meeting=meeting, ref=ref, status=RegistrationStatus.PENDING, **details
-            )
-            db.session.add(person)
-        else:
-            # One registration per address and meeting (a unique constraint): the cancelled
-            # one is renewed, its place in the waiting order that of its new date.
-            person = earlier
-            for name, value in details.items():
-                setattr(person, name, value)
-            _set_status(person, RegistrationStatus.PENDING, "registered again")
-        if account is None:
-            # The same address is the same person, however they were registered: an account
-            # (without a password until they choose one) lets them follow the registration.
-            ensure_account(email)
-        audit.log(
-            "registration.created" if earlier is None else "registration.renewed",
+    # The organisation's quota, the capacity and the counts as they stand now the meeting is
+    # locked; an organisation deleted meanwhile leaves nothing to register for.
+    limits = _limits(meeting, delegation.id)
+    if limits is None:
+        raise RegistrationError(
+            _("The registration has problems."),
+            {"organisation": _("Choose the organisation you represent.")},
+        )
+    decided = _decided(limits)
+    if earlier is None:
+        return _inserted(
+            meeting,
+            delegation,
+            ref,
+            details,
+            decided,
+            by_organiser=by_organiser,
+            first=account_made,
+        )
+    if account_made is not None:
+        audit.write(account_made)
+    return _renewed(earlier, delegation, details, decided, by_organiser=by_organiser)
+
+
+# Built once: the registration's row is written by one statement (see _inserted).
+_INSERT_PARTICIPANT = sa.insert(cast(sa.Table, Participant.__table__)).returning(
+    cast(sa.Table, Participant.__table__).c.id
+)
+
+
+def _inserted(
+    meeting: Meeting,
+    delegation: Delegation,
+    ref: str,
+    details: dict[str, Any],
+    decided: tuple[RegistrationStatus, str] | None,
+    *,
+    by_organiser: bool,
+    first: dict[str, Any] | None = None,
+) -> Participant:
+    """A new registration, written with Core statements under the lock (its row, its audit
+    entries, the meeting's content version when the public sees it) rather than by the unit of
+    work, whose bookkeeping for these few rows cost more than the rows themselves; and then
+    given to the session as the row it wrote, for the caller to read. `first`: an audit entry
+    to write before the registration's (its account's), in the same statement."""
+    status = decided[0] if decided else RegistrationStatus.PENDING
+    values = {
+        **details,
+        "meeting_id": meeting.id,
+        "ref": ref,
+        "status": status,
+        "travel_support_requested": None,
+    }
+    person = Participant(id=db.session.execute(_INSERT_PARTICIPANT, values).scalar_one(), **values)
+    make_transient_to_detached(person)  # as if read back: nothing of it is left to flush
+    set_committed_value(person, "meeting", meeting)
+    set_committed_value(person, "delegation", delegation)
+    db.session.add(person)
+    target = f"{person.ref} ({person.email})"
+    entries = [] if first is None else [first]
+    entries += [
+        audit.entry(
+            "registration.created",
             meeting=meeting,
-            target=f"{person.ref} ({person.email})",
+            target=target,
             details={"by_organiser": by_organiser},
             participant=person,  # named as the actor when no account registers them (the form)
         )
-        if meeting.approval_rule is Approval.AUTOMATIC:
-            if delegation.id is not None:  # its quota as it stands now the meeting is locked
-                db.session.refresh(delegation, ["quota", "confirmed"])
-            if delegation.confirmed:
-                _approve_or_wait(meeting, person, "automatic approval")
-    db.session.flush()
+    ]
+    if decided is not None:
+        entries.append(
+            audit.entry(
+                "registration." + status.value,
+                meeting=meeting,
+                target=target,
+                details=_status_details(RegistrationStatus.PENDING, decided[1], None),
+            )
+        )
+    audit.write(*entries)
+    if status is APPROVED:  # the public lists and counts approved participants only
+        count_public_change(meeting.id)
     return person
+
+
+def _renewed(
+    earlier: Participant,
+    delegation: Delegation,
+    details: dict[str, Any],
+    decided: tuple[RegistrationStatus, str] | None,
+    *,
+    by_organiser: bool,
+) -> Participant:
+    """A cancelled registration made anew (one registration per address and meeting, a unique
+    constraint): its ref and history kept, its place in the waiting order that of its new
+    date. Through the unit of work, as every other change of a registration."""
+    with db.session.no_autoflush:
+        for name, value in details.items():
+            setattr(earlier, name, value)
+        earlier.delegation = delegation
+        _set_status(earlier, RegistrationStatus.PENDING, "registered again")
+        audit.log(
+            "registration.renewed",
+            meeting=earlier.meeting,
+            target=f"{earlier.ref} ({earlier.email})",
+            details={"by_organiser": by_organiser},
+            participant=earlier,
+        )
+        if decided is not None:
+            _set_status(earlier, *decided)
+    db.session.flush()
+    return earlier
 
 
 def organisation_confirmed(
