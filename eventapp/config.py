@@ -134,7 +134,7 @@ def load_config(instance_path: Path) -> dict[str, object]:
 
 def engine_options(database_url: str) -> dict[str, object]:
     """Connection settings suited to the database in use."""
-    options: dict[str, object] = {"pool_pre_ping": True}
+    options: dict[str, object] = {}  # idle connections are pinged (extensions.py)
     if database_url.startswith("sqlite"):
         # Several threads (dev server, tests' live server) share one SQLite file.
         options["connect_args"] = {"timeout": 30}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import select
 import sqlite3
+import time
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
@@ -15,6 +17,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names keep migrations identical on SQLite and PostgreSQL.
@@ -70,3 +73,44 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+# A connection the pool hands out is pinged first (a round trip) only when it may be dead:
+# when it has been idle for more than PING_AFTER_IDLE seconds, or when the server has written
+# to it while it was idle (a backend that is terminated, by a restart say, says so and closes
+# the socket; an idle healthy connection has nothing to read). SQLAlchemy's pool_pre_ping
+# pings at every checkout: a round trip per request (one in fifteen of a registration's),
+# while the pool is busiest and the answer surest. A connection lost while in use fails its
+# request either way (503), and the pool then replaces every connection it holds.
+PING_AFTER_IDLE = 1.0  # seconds
+
+
+def has_word_waiting(dbapi_connection: Any) -> bool:
+    """Whether the server wrote to the connection (or closed it) while it was idle."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError, AttributeError):
+        return True  # no socket to look at: ask the server
+    return bool(readable)
+
+
+def ping_idle_connections(engine: Engine) -> None:
+    """Ping, at checkout, the connections of `engine` that may have died (see above)."""
+    if engine.dialect.name == "sqlite":
+        return  # no server to lose: the file is there or the request fails anyway
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_in_doubt(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        recently = returned is not None and time.monotonic() - returned < PING_AFTER_IDLE
+        if recently and not has_word_waiting(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool drops this connection and checks out another (a new one if need be).
+            raise DisconnectionError(f"a pooled connection did not answer: {exc}") from exc

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from eventapp.extensions import db
+from eventapp.extensions import db, has_word_waiting
 from eventapp.models import Participant
 from tests.factories import DEMO_SLUG, make_account, open_meeting, participant
 from tests.helpers import REGISTER, REGISTRATIONS, another_app, bearer, registration_form
@@ -46,7 +46,9 @@ class Terminator:
     def kill(self, pid: int) -> None:
         engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
         with engine.begin() as other:
-            assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            # Waits (up to 5 s) until the backend is gone, as after a restart of the server.
+            killed = sa.text("SELECT pg_terminate_backend(:pid, 5000)")
+            assert other.scalar(killed, {"pid": pid})
         engine.dispose()
         self.killed.append(pid)
 
@@ -144,6 +146,25 @@ def test_backend_killed_before_the_teardown_never_raises(app, demo_meeting):
         assert killer.killed
         other.after_request_funcs[None].remove(lose_the_backend)
         assert other.test_client().get(f"/meetings/{DEMO_SLUG}/").status_code == 200
+
+
+@postgres_only
+def test_a_pooled_connection_whose_backend_went_away_is_told_from_a_healthy_one(app):
+    """What lets the pool skip the ping of a connection returned a moment ago (extensions.py):
+    a healthy idle connection has nothing to read; one whose backend was terminated has."""
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+            conn.commit()
+            raw = conn.connection.dbapi_connection
+            assert not has_word_waiting(raw)
+            Terminator(app).kill(raw.info.backend_pid)
+            assert has_word_waiting(raw)
+    except sa.exc.OperationalError:
+        pass  # the connection's own end, on a socket the server closed
+    finally:
+        engine.dispose()
 
 
 # -- SQLite: another writer holds the lock ---------------------------------------------------
