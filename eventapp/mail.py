@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import smtplib
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -393,11 +394,41 @@ def _deliver_one(outbox_id: int) -> str:
 
 # -- handing on to RQ ---------------------------------------------------------------------------
 
-# Set while a drain of the outbox waits in the queue: requests meanwhile queue nothing more, since
-# that drain will find their messages. It expires, should the workers be stopped for that long.
+# The drain's flag, read and set by a request that stored mail (one Lua call, atomic):
+# - absent: no drain is coming; the request sets "queued" and queues a drain job;
+# - "queued": a drain job waits in the queue and has not started since the flag was set;
+# - a time T (seconds since the epoch): a drain job started and promises to scan the outbox,
+#   from the start, at T or later before it stops, so that it finds every message committed
+#   before T. A job's first promise is its start plus DRAIN_LEASE; it renews it while messages
+#   keep arriving. A T about to pass counts as absent.
+# So a request that finds (or sets) "queued" at time t knows that its messages until t plus
+# DRAIN_LEASE will be found (a job starting after t promises to scan after that); one that
+# finds a T knows it until T. It keeps that time and, until it is near, asks Redis nothing: a
+# burst of registrations costs a round trip to Redis every second or so per worker, not one
+# per registration. The flag expires, should the workers be stopped for that long.
 DRAIN_QUEUED = "eventapp:mail:drain-queued"
 DRAIN_QUEUED_FOR = 300  # seconds
+DRAIN_LEASE = 2.0  # seconds a drain job promises to scan for, from its start or its renewal
+DRAIN_POLL = 0.2  # seconds between the scans of a drain waiting for its promise to pass
+CLOCK_MARGIN = 0.5  # seconds: the clocks of a web worker and a drain may differ by this much
+_QUEUED = b"queued"
+# KEYS[1]: the flag; ARGV: now, the margin, the flag's expiry. Returns the flag as found, or
+# false when this call set it to "queued" (the caller queues the drain).
+_CHECK_AND_SET = """
+local found = redis.call('GET', KEYS[1])
+if found then
+  local promise = tonumber(found)
+  if (not promise) or (promise - tonumber(ARGV[2]) > tonumber(ARGV[1])) then
+    return found
+  end
+end
+redis.call('SET', KEYS[1], 'queued', 'EX', ARGV[3])
+return false
+"""
 _clients: dict[str, Any] = {}
+_scripts: dict[str, Any] = {}  # _CHECK_AND_SET, by URL (sent once, then called by its hash)
+# By Redis URL: until when this process's messages are sure to be found (see DRAIN_QUEUED).
+_promised: dict[str, float] = {}
 
 
 def _redis() -> Any:
@@ -413,29 +444,45 @@ def _redis() -> Any:
 
 def hand_on(outbox_ids: Sequence[int] | None = None) -> Delivery:
     """Make sure an RQ job will deliver the outbox: one job drains every message that is due,
-    however many requests stored them, and no new one is queued while one waits.
+    however many requests stored them; none is queued while one waits, and a request asks
+    nothing of Redis while a running drain has promised to look again (see DRAIN_QUEUED).
 
     `outbox_ids`: the messages this call is about (a request's own); when the queue cannot be
     reached they are kept with the error and tried again later (None: every due message).
     """
     from redis.exceptions import RedisError
-    from rq import Queue
 
+    url = str(current_app.config["REDIS_URL"])
+    now = time.time()
+    if _promised.get(url, 0.0) - CLOCK_MARGIN > now:
+        return Delivery(queued=1)  # committed before the drain's promised scan
     try:
         connection = _redis()
-        if connection.set(DRAIN_QUEUED, b"1", nx=True, ex=DRAIN_QUEUED_FOR):
-            try:
-                Queue(QUEUE, connection=connection).enqueue(
-                    drain_job, description="deliver the e-mail outbox"
-                )
-            except BaseException:
-                connection.delete(DRAIN_QUEUED)
-                raise
+        if url not in _scripts:
+            _scripts[url] = connection.register_script(_CHECK_AND_SET)
+        found = _scripts[url](
+            keys=[DRAIN_QUEUED], args=[repr(now), repr(CLOCK_MARGIN), DRAIN_QUEUED_FOR]
+        )
+        if found is None:
+            _queue_drain(connection)
+        _promised[url] = now + DRAIN_LEASE if found in (None, _QUEUED) else float(found)
         return Delivery(queued=1)
     except RedisError as exc:
         logger.warning("the mail queue cannot be reached; the outbox waits: %s", exc)
         _postpone(outbox_ids, exc)
         return Delivery(failed=1)
+
+
+def _queue_drain(connection: Any) -> None:
+    from rq import Queue
+
+    try:
+        Queue(QUEUE, connection=connection).enqueue(
+            drain_job, description="deliver the e-mail outbox"
+        )
+    except BaseException:
+        connection.delete(DRAIN_QUEUED)
+        raise
 
 
 def _postpone(outbox_ids: Sequence[int] | None, error: BaseException) -> None:
@@ -467,24 +514,45 @@ def request_outbox_ids() -> list[int]:
 
 def drain_job() -> str:
     """The RQ job: deliver every due message, with an application of its own made from the
-    worker's environment. The flag is cleared first, so a message stored while the job runs
-    queues the next drain."""
+    worker's environment, for as long as it promised in the flag (see DRAIN_QUEUED)."""
     from rq import get_current_job
 
     from . import create_app
 
     job = get_current_job()
-    if job is not None:
-        job.connection.delete(DRAIN_QUEUED)
+    connection = job.connection if job is not None else None
+    # Without a queue (called in-process) there is no flag, and no promise to keep.
+    promise = time.time() + (DRAIN_LEASE if connection is not None else 0)
+    if connection is not None:  # "queued" becomes the promise of the job now started
+        connection.set(DRAIN_QUEUED, repr(promise), ex=DRAIN_QUEUED_FOR)
     app = create_app()
     with app.app_context():
         try:
-            done = deliver_here(limit=None)
+            done = _drain(connection, promise)
             return f"delivered {done.sent}, failed {done.failed}"
         finally:
             # The job's own connections end with it, the one the notices were read with too.
             db.session.remove()
             db.engine.dispose()
+
+
+def _drain(connection: Any, promise: float) -> Delivery:
+    """Scan the outbox, and keep the promise made in the flag: stop only after a scan begun at
+    the promised time or later found nothing due. While messages keep arriving (a burst of
+    registrations), renew the promise, so that their requests need not ask Redis."""
+    done = Delivery()
+    while True:
+        began = time.time()
+        more = deliver_here(limit=None)
+        done = Delivery(done.sent + more.sent, done.queued, done.failed + more.failed)
+        busy = bool(more.sent or more.failed)
+        if not busy and began >= promise:
+            return done
+        if busy and connection is not None and promise - time.time() < 1:
+            promise = time.time() + DRAIN_LEASE  # renewed with a second or less to run
+            connection.set(DRAIN_QUEUED, repr(promise), ex=DRAIN_QUEUED_FOR)
+        if not busy:
+            time.sleep(DRAIN_POLL)  # for the promise to pass, looking now and then
 
 
 def transmit(raw: bytes, recipient: str) -> str:

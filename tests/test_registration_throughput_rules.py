@@ -5,7 +5,10 @@ lock file (see bench/register_load.py for the figures)."""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +23,7 @@ from eventapp.sqlite_writers import QueuedWritersConnection
 from tests.factories import open_meeting, participant
 from tests.helpers import (
     REGISTRATIONS,
+    counted,
     delivered_to,
     eml_files,
     mail_text,
@@ -91,6 +95,35 @@ def test_a_notice_that_cannot_be_written_stays_and_is_retried(app: Flask, monkey
     assert db.session.scalar(sa.select(sa.func.count(Participant.id))) > 0
 
 
+# -- the statements of a registration ------------------------------------------------------------
+
+
+def test_an_api_registration_takes_few_statements_and_few_under_the_lock(
+    app: Flask, monkeypatch
+) -> None:
+    """What the figures of bench/register_load.py rest on: each statement is a round trip to
+    PostgreSQL, and those from the lock to the commit are what registrations queue for."""
+    meeting = open_meeting(approval="automatic")
+    headers = organiser_headers(meeting)
+    client = app.test_client()
+    monkeypatch.setattr(mail, "deliver_due", lambda limit=50: mail.Delivery())
+    _register(client, headers, 30)  # the token's first use is saved (once in a while)
+    with counted() as statements:
+        _register(client, headers, 31)
+    said = [" ".join(s.split()).upper() for s in statements]
+    # The token, its account and the URL's meeting in one query.
+    [first, *rest] = said
+    assert "FROM API_TOKENS" in first and "MEETINGS" in first
+    assert not any("FROM API_TOKENS" in s or "MEETINGS.SLUG =" in s for s in rest)
+    lock = next(n for n, s in enumerate(said) if s.startswith("UPDATE MEETINGS SET ID="))
+    before, after = said[:lock], said[lock + 1 :]
+    assert len(before) <= 3, before  # token, roles and meeting; the checks; the account
+    # Under the lock: the limits, the registration, its audit entries, the public's count of
+    # changes (approved), the notice.
+    assert len(after) <= 5, after
+    assert sum(s.startswith("INSERT INTO AUDIT_LOG") for s in after) == 1
+
+
 # -- the registration's reference ------------------------------------------------------------------
 
 
@@ -130,6 +163,80 @@ def test_with_redis_many_registrations_queue_one_drain_of_the_outbox(
     # The drain cleared its flag: the next registration queues the next drain.
     _register(client, headers, 15)
     assert queue.count == 1
+    connection.flushdb()
+
+
+@pytest.fixture
+def mail_queue(app: Flask, monkeypatch) -> Iterator[tuple[Any, Any]]:
+    """A scratch Redis database as the application's queue, and its queue of mail jobs; this
+    process remembers nothing of earlier drains."""
+    from rq import Queue
+
+    connection = redis_or_skip(REDIS_URL)
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setattr(mail, "_promised", {})
+    yield connection, Queue("mail", connection=connection)
+    connection.flushdb()
+
+
+@pytest.mark.parametrize("flag", ["queued", "promise"])
+def test_a_drain_to_come_or_its_promise_spares_the_next_requests_their_call_to_redis(
+    app: Flask, mail_queue: tuple[Any, Any], flag: str
+) -> None:
+    connection, queue = mail_queue
+    # A drain waits in the queue, or has started and promised to scan again in a minute.
+    connection.set(mail.DRAIN_QUEUED, "queued" if flag == "queued" else repr(time.time() + 60))
+    with app.test_request_context():
+        before = time.time()
+        assert mail.hand_on([]) == mail.Delivery(queued=1)
+        # The next requests ask Redis nothing: with the flag gone they would queue a drain.
+        connection.delete(mail.DRAIN_QUEUED)
+        assert mail.hand_on([]) == mail.Delivery(queued=1)
+        assert queue.count == 0 and connection.get(mail.DRAIN_QUEUED) is None
+    [until] = mail._promised.values()
+    assert until >= before + (mail.DRAIN_LEASE if flag == "queued" else 59)
+
+
+@pytest.mark.parametrize("flag", ["none", "passing promise"])
+def test_without_a_drain_to_rely_on_a_request_queues_one(
+    app: Flask, mail_queue: tuple[Any, Any], flag: str
+) -> None:
+    connection, queue = mail_queue
+    if flag == "passing promise":  # within the clocks' margin: the drain may be done already
+        connection.set(mail.DRAIN_QUEUED, repr(time.time() + mail.CLOCK_MARGIN / 2))
+    with app.test_request_context():
+        mail.hand_on([])
+    assert queue.count == 1
+    assert connection.get(mail.DRAIN_QUEUED) == b"queued"
+
+
+def test_a_drain_keeps_its_promise_and_renews_it_while_messages_arrive(
+    app: Flask, monkeypatch
+) -> None:
+    connection = redis_or_skip(REDIS_URL)
+    monkeypatch.setattr(mail, "DRAIN_LEASE", 0.3)
+    monkeypatch.setattr(mail, "DRAIN_POLL", 0.02)
+    scans = []
+    real_scan = mail.deliver_here
+
+    def scan_while_people_register(limit: int | None = 50) -> mail.Delivery:
+        scans.append(time.time())
+        done = real_scan(limit)
+        if len(scans) <= 3:  # a request commits a message while each of the first scans runs
+            mail.send(mail.compose(f"burst{len(scans)}@example.org", "Burst", "Arrived."))
+            db.session.commit()
+        return done
+
+    monkeypatch.setattr(mail, "deliver_here", scan_while_people_register)
+    mail.send(mail.compose("first@example.org", "First", "Waiting."))
+    db.session.commit()
+    first_promise = time.time() + mail.DRAIN_LEASE
+    done = mail._drain(connection, first_promise)
+    assert done.sent == 4 and outbox_rows() == []
+    renewed = float(connection.get(mail.DRAIN_QUEUED))
+    assert renewed > first_promise
+    # It stopped only after a scan begun at its promised time or later (which found nothing).
+    assert scans[-1] >= renewed
     connection.flushdb()
 
 
