@@ -10,6 +10,8 @@ what views and the API call; the API's error handler turns the 404 into its JSON
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import abort, g, has_request_context
 from sqlalchemy.orm.interfaces import ORMOption
@@ -32,6 +34,23 @@ def find_meeting(slug: str | None) -> Meeting | None:
 
 
 _BY_SLUG = sa.select(Meeting).where(Meeting.slug == sa.bindparam("slug"))  # every request's
+
+
+def could_be_key(text: str | None) -> bool:
+    """Whether the text could be a slug or a ref (else it names nothing, unasked)."""
+    return _could_be_key(text)
+
+
+def with_meeting(query: sa.Select[Any]) -> sa.Select[Any]:
+    """The query's rows, each with the meeting whose slug is bound as "slug" (or None): for a
+    request's first query, which then tells requested_meeting (remember_meeting)."""
+    return query.add_columns(Meeting).outerjoin(Meeting, Meeting.slug == sa.bindparam("slug"))
+
+
+def remember_meeting(slug: str, meeting: Meeting | None) -> None:
+    """What a query of the request's own found for the URL's slug (the API token's, which
+    reads the meeting with it), for requested_meeting to answer without asking again."""
+    g.setdefault("_meetings_by_slug", {})[slug] = meeting
 
 
 def requested_meeting(slug: str | None) -> Meeting | None:
