@@ -410,6 +410,9 @@ DRAIN_QUEUED = "eventapp:mail:drain-queued"
 DRAIN_QUEUED_FOR = 300  # seconds
 DRAIN_LEASE = 2.0  # seconds a drain job promises to scan for, from its start or its renewal
 DRAIN_POLL = 0.2  # seconds between the scans of a drain waiting for its promise to pass
+# A drain renews its promise for this long at most, then lets it pass and ends, and the next
+# request queues the next drain: the workers also publish reports, which wait meanwhile.
+DRAIN_RENEWED_FOR = 30.0  # seconds
 CLOCK_MARGIN = 0.5  # seconds: the clocks of a web worker and a drain may differ by this much
 _QUEUED = b"queued"
 # KEYS[1]: the flag; ARGV: now, the margin, the flag's expiry. Returns the flag as found, or
@@ -541,6 +544,7 @@ def _drain(connection: Any, promise: float) -> Delivery:
     the promised time or later found nothing due. While messages keep arriving (a burst of
     registrations), renew the promise, so that their requests need not ask Redis."""
     done = Delivery()
+    renew_until = time.time() + DRAIN_RENEWED_FOR
     while True:
         began = time.time()
         more = deliver_here(limit=None)
@@ -548,7 +552,8 @@ def _drain(connection: Any, promise: float) -> Delivery:
         busy = bool(more.sent or more.failed)
         if not busy and began >= promise:
             return done
-        if busy and connection is not None and promise - time.time() < 1:
+        renewing = connection is not None and began < renew_until
+        if busy and renewing and promise - time.time() < 1:
             promise = time.time() + DRAIN_LEASE  # renewed with a second or less to run
             connection.set(DRAIN_QUEUED, repr(promise), ex=DRAIN_QUEUED_FOR)
         if not busy:

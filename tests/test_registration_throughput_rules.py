@@ -210,10 +210,13 @@ def test_without_a_drain_to_rely_on_a_request_queues_one(
     assert connection.get(mail.DRAIN_QUEUED) == b"queued"
 
 
+@pytest.mark.parametrize("renewing", [True, False])
 def test_a_drain_keeps_its_promise_and_renews_it_while_messages_arrive(
-    app: Flask, monkeypatch
+    app: Flask, monkeypatch, renewing: bool
 ) -> None:
     connection = redis_or_skip(REDIS_URL)
+    if not renewing:  # it has renewed its promise for as long as it may
+        monkeypatch.setattr(mail, "DRAIN_RENEWED_FOR", 0.0)
     monkeypatch.setattr(mail, "DRAIN_LEASE", 0.3)
     monkeypatch.setattr(mail, "DRAIN_POLL", 0.02)
     scans = []
@@ -233,10 +236,14 @@ def test_a_drain_keeps_its_promise_and_renews_it_while_messages_arrive(
     first_promise = time.time() + mail.DRAIN_LEASE
     done = mail._drain(connection, first_promise)
     assert done.sent == 4 and outbox_rows() == []
-    renewed = float(connection.get(mail.DRAIN_QUEUED))
-    assert renewed > first_promise
+    flag = connection.get(mail.DRAIN_QUEUED)
+    if renewing:
+        promise = float(flag)
+        assert promise > first_promise
+    else:
+        assert flag is None and (promise := first_promise)
     # It stopped only after a scan begun at its promised time or later (which found nothing).
-    assert scans[-1] >= renewed
+    assert scans[-1] >= promise
     connection.flushdb()
 
 
