@@ -139,6 +139,17 @@ class Load:
             conn.close()
 
 
+def cpu_probe() -> float:
+    """Seconds this process takes for a fixed loop (ten million additions): how fast the
+    machine's CPU is at the moment. A virtual machine's varies with its neighbours, by as much
+    as two to one from one minute to the next here; a run's rate is read beside its probe."""
+    began = time.perf_counter()
+    total = 0
+    for n in range(10_000_000):
+        total += n
+    return time.perf_counter() - began
+
+
 def violations(url: str, slug: str, created: int, before: int) -> list[str]:
     """What breaks the meeting's limits in the database; `created`: the run's 201 answers,
     `before`: the meeting's approved and waiting registrations before the run."""
@@ -327,10 +338,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 before = accepted(url, slug)
                 load = Load(port, slug, token, organisations, f"run{run}")
                 load.send(args.warmup, args.clients)
+                probe = cpu_probe()
                 seconds = load.send(args.registrations, args.clients)
                 rates.append(args.registrations / seconds)
                 print(
-                    f"run {run}: {args.registrations} in {seconds:.2f} s, {rates[-1]:.0f}/s",
+                    f"run {run}: {args.registrations} in {seconds:.2f} s, {rates[-1]:.0f}/s "
+                    f"(CPU probe before the run: {probe:.2f} s)",
                     flush=True,
                 )
                 for status, count in sorted(load.statuses.items()):
