@@ -326,6 +326,11 @@ def register_template_helpers(app: Flask) -> None:
     # {{ person.status|label }}: the one vocabulary's words for an enum value.
     app.add_template_filter(label, "label")
 
+    from .records.markdown import summary_html
+
+    # {{ record.summary|markdown(top=3) }}: a summary's Markdown as sanitised HTML.
+    app.add_template_filter(summary_html, "markdown")
+
     @app.template_filter("nl2p")
     def nl2p_filter(value: str | None) -> Markup:
         """Paragraphs from plain text, every piece escaped."""

@@ -44,7 +44,14 @@ class OutcomeForm(Form):
 
 class RecordForm(FlaskForm):
     etag = HiddenField()
-    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=20000)])
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l(
+            "Markdown: **bold**, *italics*, lists (lines that begin with - or 1.), links as "
+            "[text](https://…), headings as # Heading. Preview shows it as it will read."
+        ),
+    )
     attendance = IntegerField(
         _l("Attendance"),
         validators=[Optional(), NumberRange(min=0, max=maximum("record", "attendance"))],

@@ -76,7 +76,11 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
     )
     problems: list[str] = []
     status = 200
-    if request.method == "POST":
+    # Preview: the form again, with its summary as it will read; nothing is saved.
+    previewing = request.method == "POST" and "preview" in request.form
+    if previewing:
+        status = 200 if form.validate() else 400
+    elif request.method == "POST":
         if form.validate():
             try:
                 service.replace(
@@ -117,6 +121,7 @@ def edit(slug: str, ref: str) -> ResponseReturnValue:
         form=form,
         problems=problems,
         approver=approver,
+        preview=(form.summary.data or "") if previewing else None,
         sent_back=shown,
         sent_back_at=shown.at.astimezone(meeting.zone) if shown else None,
         revisions=[service.revision_row(r, meeting.zone) for r in history],
