@@ -39,6 +39,7 @@ from ..models import (
     User,
 )
 from ..vocabulary import label
+from . import notices
 
 BLANK = {"status": RecordStatus.DRAFT.value, "outcomes": []}
 
@@ -126,6 +127,11 @@ _SENT_BACK_FROM = {
     RevisionChange.REOPENED: {RecordStatus.APPROVED},
 }
 COMMENT_LENGTH = 5000
+# The statuses a save leaves a record in that someone is told of (see notices.tell).
+_TOLD = {
+    RecordStatus.SUBMITTED: notices.Told.SUBMITTED,
+    RecordStatus.APPROVED: notices.Told.APPROVED,
+}
 
 
 def next_status(
@@ -204,6 +210,8 @@ def send_back(
         actor=user,
         details={"from": current.value, "comment": comment, "revision": kept.number},
     )
+    told = notices.Told.RETURNED if change is RevisionChange.RETURNED else notices.Told.REOPENED
+    notices.tell(meeting, session, told, actor=user, comment=comment)
     return session
 
 
@@ -352,6 +360,8 @@ def replace(
             "revision": kept.number,
         },
     )
+    if status is not current and status in _TOLD:
+        notices.tell(meeting, session, _TOLD[status], actor=user)
     return session
 
 
