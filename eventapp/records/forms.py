@@ -51,6 +51,7 @@ class RecordForm(FlaskForm):
             "Markdown: **bold**, *italics*, lists (lines that begin with - or 1.), links as "
             "[text](https://…), headings as # Heading. Preview shows it as it will read."
         ),
+        render_kw={"rows": 12},  # a session's summary runs to paragraphs
     )
     attendance = IntegerField(
         _l("Attendance"),
