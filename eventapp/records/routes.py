@@ -30,9 +30,33 @@ bp = Blueprint("records", __name__)
 @bp.get("/meetings/<slug>/records")
 @allow(RECORD_TEAM)
 def index(slug: str) -> ResponseReturnValue:
+    """Every session's record and how far it is (a rapporteur's own sessions only), with the
+    counts by stage and a filter by stage (?stage=…)."""
     meeting = meeting_or_404(slug)
     rows = service.record_rows(meeting, current_account())
-    return render_template("records/index.html", meeting=meeting, sessions=rows)
+    stage = request.args.get("stage", "")
+    if stage not in service.STAGES:
+        stage = ""
+    return render_template(
+        "records/index.html",
+        meeting=meeting,
+        sessions=[r for r in rows if not stage or r.stage == stage],
+        counts=service.stage_counts(rows),
+        stage=stage,
+        stages=service.STAGES,
+        stage_label=service.stage_label,
+        approver=may_approve(current_account(), meeting),
+    )
+
+
+@bp.get("/meetings/<slug>/awaiting-approval")
+@allow(RECORD_APPROVER)
+def queue(slug: str) -> ResponseReturnValue:
+    """The records submitted for approval, the longest waiting first."""
+    meeting = meeting_or_404(slug)
+    return render_template(
+        "records/queue.html", meeting=meeting, waiting=service.awaiting_approval(meeting)
+    )
 
 
 def _choices(meeting: Meeting) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -64,6 +64,42 @@ class RecordRow:
     rapporteur: str | None
     status: RecordStatus | None
     sent_back: RevisionChange | None = None  # a draft returned or reopened, until submitted
+    saved_local: datetime | None = None  # when the record was last written, in the meeting's zone
+
+    @property
+    def stage(self) -> str:
+        """How far the record is, as the overview counts and filters it (one of STAGES)."""
+        if self.status is None:
+            return "not-started"
+        if self.sent_back is RevisionChange.RETURNED:
+            return "sent-back"
+        if self.sent_back is RevisionChange.REOPENED:
+            return "reopened"
+        return self.status.value
+
+
+# The overview's stages, in the order a record passes them; a draft sent back or reopened is
+# counted apart from one never submitted.
+STAGES = ("not-started", "draft", "sent-back", "reopened", "submitted", "approved")
+
+
+def stage_label(stage: str) -> str:
+    """A stage's name in the current language, from the vocabulary where it has one."""
+    if stage == "not-started":
+        return _("Not started")
+    if stage == "sent-back":
+        return label(RevisionChange.RETURNED)
+    if stage == "reopened":
+        return label(RevisionChange.REOPENED)
+    return label(RecordStatus(stage))
+
+
+def stage_counts(rows: list[RecordRow]) -> dict[str, int]:
+    """How many of these sessions' records are at each stage, every stage named."""
+    counts = dict.fromkeys(STAGES, 0)
+    for row in rows:
+        counts[row.stage] += 1
+    return counts
 
 
 def record_rows(meeting: Meeting, user: User | None) -> list[RecordRow]:
@@ -92,9 +128,62 @@ def record_rows(meeting: Meeting, user: User | None) -> list[RecordRow]:
             ),
             status=s.record.status if s.record is not None else None,
             sent_back=turns.get(s.id),
+            saved_local=(
+                s.record.updated_at.astimezone(meeting.zone) if s.record is not None else None
+            ),
         )
         for s in kept
     ]
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A submitted record in the approval queue: its session, rapporteur and since when."""
+
+    ref: str
+    number: str | None
+    title: str
+    rapporteur: str | None
+    submitted_local: datetime
+
+
+def awaiting_approval(meeting: Meeting) -> list[Awaiting]:
+    """The meeting's submitted records, the longest waiting first, in two statements."""
+    sessions = list(
+        db.session.scalars(
+            sa.select(Session)
+            .join(Session.record)
+            .where(Session.meeting_id == meeting.id, Record.status == RecordStatus.SUBMITTED)
+            .options(selectinload(Session.record), selectinload(Session.rapporteur))
+        )
+    )
+    # Submitted when: the last revision that left it submitted (the record's own time stamp
+    # for one imported submitted, which has no revision yet).
+    since = {
+        session_id: at
+        for session_id, at in db.session.execute(
+            sa.select(RecordRevision.session_id, sa.func.max(RecordRevision.saved_at))
+            .where(
+                RecordRevision.session_id.in_([s.id for s in sessions]),
+                RecordRevision.status == RecordStatus.SUBMITTED,
+            )
+            .group_by(RecordRevision.session_id)
+        )
+    }
+    waiting = [
+        Awaiting(
+            ref=s.ref,
+            number=s.number,
+            title=s.title,
+            rapporteur=(
+                f"{s.rapporteur.given_name} {s.rapporteur.family_name}" if s.rapporteur else None
+            ),
+            submitted_local=(since.get(s.id) or s.record.updated_at).astimezone(meeting.zone),
+        )
+        for s in sessions
+        if s.record is not None
+    ]
+    return sorted(waiting, key=lambda w: (w.submitted_local, w.ref))
 
 
 class RecordProblems(ValueError):
