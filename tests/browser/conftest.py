@@ -14,6 +14,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.conftest import PASSWORD
+
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -62,3 +64,20 @@ def axe_script() -> Path:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci` (make test does)")
     return AXE
+
+
+@pytest.fixture
+def phone(browser):  # type: ignore[no-untyped-def]
+    """A browser context as wide as a phone (390 px)."""
+    context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
+    yield context
+    context.close()
+
+
+def sign_in(page, live_server: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the form with the tests' password."""
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)

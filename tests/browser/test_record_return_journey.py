@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DEMO_SLUG, PASSWORD, demo_document, load, make_account
+from tests.conftest import DEMO_SLUG, demo_document, load, make_account
 
 from .axe import serious_violations
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
 RECORD = f"/meetings/{DEMO_SLUG}/records/s-iccwc"  # approved in the demo; rapporteur: rapp-2
-
-
-@pytest.fixture
-def phone(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
-    yield context
-    context.close()
-
-
-def sign_in(page, live_server: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def check(page, axe_script, where: str) -> None:  # type: ignore[no-untyped-def]
