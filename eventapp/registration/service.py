@@ -71,6 +71,15 @@ def _already_registered(email: str) -> AlreadyRegistered:
     )
 
 
+def _audit_target(person: Participant) -> str:
+    """How the audit log names a registration: its reference and address."""
+    return f"{person.ref} ({person.email})"
+
+
+def _no_organisation() -> str:
+    return _("Choose the organisation you represent.")
+
+
 class RegistrationClosed(RegistrationError):
     """Outside the meeting's registration period."""
 
@@ -237,7 +246,7 @@ def _set_status(
     audit.log(
         "registration." + status.value,
         meeting=person.meeting,
-        target=f"{person.ref} ({person.email})",
+        target=_audit_target(person),
         details=_status_details(previous, why, reason),
     )
 
@@ -365,7 +374,7 @@ def _checked(
     else:
         delegation = rows[0][0]
         if delegation is None or not (delegation.confirmed or by_organiser):
-            problems["organisation"] = _("Choose the organisation you represent.")
+            problems["organisation"] = _no_organisation()
     for field in ("given_name", "family_name"):
         if not getattr(request, field).strip():
             problems[field] = _("This field is required.")
@@ -472,7 +481,7 @@ def register(
     if limits is None:
         raise RegistrationError(
             _("The registration has problems."),
-            {"organisation": _("Choose the organisation you represent.")},
+            {"organisation": _no_organisation()},
         )
     decided = _decided(limits)
     if earlier is None:
@@ -524,7 +533,7 @@ def _inserted(
     set_committed_value(person, "meeting", meeting)
     set_committed_value(person, "delegation", delegation)
     db.session.add(person)
-    target = f"{person.ref} ({person.email})"
+    target = _audit_target(person)
     entries = [] if first is None else [first]
     entries += [
         audit.entry(
@@ -569,7 +578,7 @@ def _renewed(
         audit.log(
             "registration.renewed",
             meeting=earlier.meeting,
-            target=f"{earlier.ref} ({earlier.email})",
+            target=_audit_target(earlier),
             details={"by_organiser": by_organiser},
             participant=earlier,
         )
@@ -791,7 +800,7 @@ def update_registration(
     audit.log(
         "registration.updated",
         meeting=meeting,
-        target=f"{person.ref} ({person.email})",
+        target=_audit_target(person),
         details={"fields": ["organisation" if n == "delegation_id" else n for n in changed]},
     )
     db.session.flush()
@@ -879,7 +888,7 @@ def update_own_details(
     audit.log(
         "registration.updated_by_participant",
         meeting=person.meeting,
-        target=f"{person.ref} ({person.email})",
+        target=_audit_target(person),
         details={"list_consent": list_consent},
     )
 
