@@ -79,6 +79,8 @@ LABELS: dict[type[enum.Enum], dict[Any, LazyString]] = {
         RevisionChange.RETURNED: _l("Sent back"),
         RevisionChange.REOPENED: _l("Reopened"),
         RevisionChange.EARLIER: _l("As it stood before its first save"),
+        RevisionChange.RESTORED: _l("An earlier revision restored"),
+        RevisionChange.FOLLOWED_UP: _l("Action followed up"),
     },
     RegistrationStatus: {
         RegistrationStatus.PENDING: _l("Pending"),

@@ -34,6 +34,10 @@ class RevisionChange(enum.StrEnum):
     # The record as it stood before its first save here (imported, or written before
     # revisions were kept): its author is not known.
     EARLIER = "earlier"
+    RESTORED = "restored"  # an earlier revision's content saved again, as a new revision
+    # An action item marked done or not done from the action tracker: the record's status
+    # stays as it was, since following an action up is not a change to what was agreed.
+    FOLLOWED_UP = "followed-up"
 
 
 class OutcomeKind(enum.StrEnum):
