@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .api.routes import bp as api_bp
     from .meetings.routes import bp as meetings_bp
     from .public.routes import bp as public_bp
+    from .records import tracker_routes  # noqa: F401  (the action tracker, on the records' bp)
     from .records.routes import bp as records_bp
     from .registration.routes import bp as registration_bp
     from .reports.routes import bp as reports_bp

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import xlsxwriter
@@ -135,13 +135,19 @@ def inert(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def csv_bytes(meeting: Meeting, query: DeskQuery) -> bytes:
+def csv_document(lines: Iterable[list[str]]) -> bytes:
+    """Rows as a CSV file a spreadsheet opens safely: UTF-8 with a byte-order mark, and no
+    value run as a formula. The desk's export and the action tracker's write through it."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    for row in rows(meeting, query):
+    for row in lines:
         writer.writerow([inert(value) for value in row])
     return out.getvalue().encode("utf-8")
+
+
+def csv_bytes(meeting: Meeting, query: DeskQuery) -> bytes:
+    return csv_document(rows(meeting, query))
 
 
 def xlsx_bytes(meeting: Meeting, query: DeskQuery) -> bytes:
