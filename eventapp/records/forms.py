@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     FieldList,
@@ -40,6 +41,7 @@ class OutcomeForm(Form):
     due = CalendarDateField(_l("Due (actions)"), validators=[Optional()])
     done = BooleanField(_l("Done (actions)"))
     speaker = SelectField(_l("Speaker (statements)"), validate_choice=True)
+    remove = BooleanField(_l("Remove this outcome when saving"))
 
 
 class RecordForm(FlaskForm):
@@ -67,10 +69,12 @@ class RecordForm(FlaskForm):
         people: list[tuple[str, str]],
         approver: bool,
         current: RecordStatus,
+        in_session: frozenset[str] = frozenset(),
     ) -> None:
         """`current`: the record's status as stored. An approved record offers its status to
         its rapporteur too, chosen, so that saving it needs no other choice (the records
-        service sends it back to the chair as submitted if they changed it)."""
+        service sends it back to the chair as submitted if they changed it). `in_session`:
+        the refs of the session's own people, offered first as speakers."""
         statuses = [
             SelectChoice(RecordStatus.DRAFT.value, _l("Draft: still being written")),
             SelectChoice(RecordStatus.SUBMITTED.value, _l("Submitted to the chair for approval")),
@@ -91,9 +95,7 @@ class RecordForm(FlaskForm):
             entry.form.owner.choices = [SelectChoice("", "—")] + [
                 SelectChoice(ref, name) for ref, name in organisations
             ]
-            entry.form.speaker.choices = [SelectChoice("", "—")] + [
-                SelectChoice(ref, name) for ref, name in people
-            ]
+            entry.form.speaker.choices = speakers(people, in_session)
 
     def document(self, current: dict[str, Any] | None = None) -> dict[str, object]:
         """The record as the schema writes it; rows without text are left out.
@@ -109,7 +111,7 @@ class RecordForm(FlaskForm):
         outcomes = []
         for entry in self.outcomes:
             row = entry.form
-            if not (row.text.data and row.text.data.strip()):
+            if row.remove.data or not (row.text.data and row.text.data.strip()):
                 continue
             outcome: dict[str, object] = {"kind": row.kind.data, "text": row.text.data.strip()}
             if row.owner.data:
@@ -125,6 +127,35 @@ class RecordForm(FlaskForm):
         if current:
             _keep_translations(current, record)
         return record
+
+
+def speakers(people: list[tuple[str, str]], in_session: frozenset[str]) -> list[SelectChoice]:
+    """The speakers a statement may have: the session's own people first, in a group of their
+    own, then the meeting's other participants (one group, without a heading, if the session
+    names nobody)."""
+    first = _l("In this session") if in_session else None
+    others = _l("Other participants of the meeting") if in_session else None
+    return (
+        [SelectChoice("", "—")]
+        + [SelectChoice(ref, name, optgroup=first) for ref, name in people if ref in in_session]
+        + [
+            SelectChoice(ref, name, optgroup=others)
+            for ref, name in people
+            if ref not in in_session
+        ]
+    )
+
+
+def moved(formdata: MultiDict[str, Any], row: int, step: int) -> MultiDict[str, Any]:
+    """The editor's form as sent, with outcome `row` (from 0) moved `step` places (-1 up, +1
+    down): its fields and its neighbour's swap names, so that everything typed stays."""
+    other = row + step
+    swap = {f"outcomes-{row}-": f"outcomes-{other}-", f"outcomes-{other}-": f"outcomes-{row}-"}
+    renamed: MultiDict[str, Any] = MultiDict()
+    for name, value in formdata.items(multi=True):
+        prefix = next((p for p in swap if name.startswith(p)), None)
+        renamed.add(swap[prefix] + name.removeprefix(prefix) if prefix else name, value)
+    return renamed
 
 
 def _keep_translations(current: dict[str, Any], record: dict[str, Any]) -> None:
@@ -159,3 +190,9 @@ class CommentForm(FlaskForm):
         description=_l("What should change, and why. The rapporteur sees it with the record."),
         render_kw={"rows": 5, "maxlength": COMMENT_LENGTH},
     )
+
+
+class RestoreForm(FlaskForm):
+    """The confirmation of a restore: the version of the record the page showed (its ETag)."""
+
+    etag = HiddenField()

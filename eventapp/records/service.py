@@ -28,6 +28,7 @@ from ..interchange.validate import Problem, check_item, record_problems
 from ..locking import lock_meeting
 from ..lookups import find_session
 from ..models import (
+    Delegation,
     Meeting,
     Outcome,
     Participant,
@@ -36,6 +37,7 @@ from ..models import (
     RecordStatus,
     RevisionChange,
     Session,
+    SessionPerson,
     User,
 )
 from ..vocabulary import label
@@ -389,6 +391,32 @@ def _locked(meeting: Meeting, session: Session) -> Session:
     return current
 
 
+def _named(meeting: Meeting) -> tuple[dict[str, Participant], dict[str, Delegation]]:
+    """The meeting's participants and delegations by ref: those a record may name."""
+    people = {
+        p.ref: p
+        for p in db.session.scalars(
+            sa.select(Participant).where(Participant.meeting_id == meeting.id)
+        )
+    }
+    return people, {d.ref: d for d in meeting.delegations}
+
+
+def _write(
+    session: Session,
+    data: dict[str, Any],
+    people: dict[str, Participant],
+    delegations: dict[str, Delegation],
+) -> None:
+    """Store the record whole in place of the one the session has (its history kept first)."""
+    _history_begins(session)
+    if session.record is not None:
+        db.session.delete(session.record)
+        db.session.flush()
+    session.record = build_record(data, people, delegations)
+    db.session.flush()
+
+
 def replace(
     meeting: Meeting,
     session: Session,
@@ -404,13 +432,7 @@ def replace(
     problems = check_item("record", data)
     if not problems:
         session = _locked(meeting, session)
-        delegations = {d.ref: d for d in meeting.delegations}
-        people = {
-            p.ref: p
-            for p in db.session.scalars(
-                sa.select(Participant).where(Participant.meeting_id == meeting.id)
-            )
-        }
+        people, delegations = _named(meeting)
         problems = record_problems("$", data, delegations, people)
     if problems:
         raise RecordProblems(problems)
@@ -429,12 +451,7 @@ def replace(
     data = {**data, "status": status.value}
     if session.record is not None and data == document(session):
         return session  # nothing changed: no revision, no entry in the log
-    _history_begins(session)
-    if session.record is not None:
-        db.session.delete(session.record)
-        db.session.flush()
-    session.record = build_record(data, people, delegations)
-    db.session.flush()
+    _write(session, data, people, delegations)
     kept = _keep_revision(session, RevisionChange.SAVED, user=user)
     audit.log(
         "record.approved"
@@ -577,4 +594,89 @@ def revision_row(revision: RecordRevision, zone: ZoneInfo) -> RevisionRow:
         status=revision.status,
         change=revision.change,
         comment=revision.comment,
+    )
+
+
+# -- restoring an earlier revision -------------------------------------------------------------
+
+
+class NothingToRestore(ValueError):
+    """The record already reads as the revision to restore: nothing to do."""
+
+
+def restored_status(current: RecordStatus | None, *, approver: bool) -> RecordStatus:
+    """The status a record takes when an earlier revision is restored.
+
+    Restored by its rapporteur, it becomes a draft, to read again and submit (an approved
+    record leaves the reports until the chair approves it again). The chair and the organisers
+    approve records: what they restore keeps the status the record has now.
+    """
+    if approver and current is not None:
+        return current
+    return RecordStatus.DRAFT
+
+
+def restore(
+    meeting: Meeting,
+    session: Session,
+    kept: RecordRevision,
+    *,
+    user: User,
+    read_current: Callable[[str], bool],
+) -> RecordRevision:
+    """Write an earlier revision's record back, as a new revision (RESTORED), if the writer
+    read the record's current version; the history is never rewritten. Its status:
+    restored_status(), through the record's status flow (next_status).
+
+    Raises RecordChanged, RecordProblems (it names someone no longer in the meeting),
+    NothingToRestore or SessionGone.
+    """
+    session = _locked(meeting, session)
+    if not read_current(etag(session)):
+        raise RecordChanged("the record changed since you read it: read it again")
+    people, delegations = _named(meeting)
+    problems = record_problems("$", kept.document, delegations, people)
+    if problems:
+        raise RecordProblems(problems)
+    current = session.record.status if session.record is not None else None
+    approver = may_approve(user, meeting)
+    status = next_status(
+        current,
+        RevisionChange.SAVED,
+        restored_status(current, approver=approver),
+        approver=approver,
+        edited=True,
+    )
+    assert status is not None  # an edited record always has one
+    data = {**kept.document, "status": status.value}
+    if session.record is not None and data == document(session):
+        raise NothingToRestore(
+            _("The record already reads as revision %(n)d: nothing was changed.", n=kept.number)
+        )
+    _write(session, data, people, delegations)
+    restored = _keep_revision(session, RevisionChange.RESTORED, user=user)
+    audit.log(
+        "record.restored",
+        meeting=meeting,
+        target=f"{session.ref} ({session.title})",
+        actor=user,
+        details={
+            "status": status.value,
+            "restored": kept.number,
+            "revision": restored.number,
+        },
+    )
+    return restored
+
+
+def session_people(session: Session) -> frozenset[str]:
+    """The refs of the session's own people: its chairs, speakers and rapporteur (one query,
+    whatever their number)."""
+    parts = sa.select(SessionPerson.participant_id).where(SessionPerson.session_id == session.id)
+    return frozenset(
+        db.session.scalars(
+            sa.select(Participant.ref).where(
+                sa.or_(Participant.id.in_(parts), Participant.id == session.rapporteur_id)
+            )
+        )
     )
