@@ -484,3 +484,33 @@ def test_open_actions_of_the_organisation_from_earlier_meetings(client, organise
     # No section without the question; and the earlier meeting sees nothing later.
     assert 'id="earlier-heading"' not in client.get(url).get_data(as_text=True)
     assert tracker.earlier_open_actions(demo_meeting, None) == []
+
+
+def test_a_long_list_is_paged_and_the_csv_has_every_row(client, organiser, monkeypatch):
+    monkeypatch.setattr(tracker, "PAGE_SIZE", 2)
+    sign_in(client, ORGANISER)
+    html = client.get(f"{ACTIONS}?sort=due").get_data(as_text=True)
+    assert "Actions 1–2 of 5" in html and len(rows(html)) == 2
+    assert counts(html) == (4, 2, 1)  # of every page
+    assert 'rel="next"' in html and "sort=due" in html.split('rel="next"')[0].rsplit("<a", 1)[1]
+    last = client.get(f"{ACTIONS}?sort=due&page=3").get_data(as_text=True)
+    assert "Actions 5–5 of 5" in last and rows(last)[0].startswith("Someone")
+    assert len(rows(client.get(f"{ACTIONS}?page=99").get_data(as_text=True))) == 1  # the last
+    assert client.get(f"{ACTIONS}?page=0").status_code == 400
+    table = client.get(f"{ACTIONS}.csv?page=2").get_data().decode("utf-8-sig").splitlines()
+    assert len(table) == 6  # every action, whatever the page
+
+
+def test_earlier_meetings_open_actions_are_capped_with_a_sentence(
+    client, organiser, demo_meeting, monkeypatch
+):
+    monkeypatch.setattr(tracker, "PAGE_SIZE", 1)
+    later = second_meeting()
+    make_account("second-organiser@example.org", "organiser", meeting=later)
+    sign_in(client, "second-organiser@example.org")
+    html = client.get("/meetings/second-global-wen-meeting/actions?earlier=y").get_data(
+        as_text=True
+    )
+    section = html.split('id="earlier-heading"')[1]
+    assert "Only the first 1 of 2 are shown" in section
+    assert ICCWC_FIRST in section and ICCWC_SECOND not in section

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -47,6 +47,8 @@ STATES: tuple[State, ...] = ("all", "open", "done", "overdue")
 Sort = Literal["session", "due", "owner"]
 SORTS: tuple[Sort, ...] = ("session", "due", "owner")
 TEXT_SEARCH_LENGTH = 200
+# Rows on a page: a meeting's list fits on one; thousands are paged, and the page stays fast.
+PAGE_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,11 @@ class TrackerQuery:
     text: str = ""
     sort: Sort = "session"
     earlier_everyone: bool = False  # every organisation's open actions of earlier meetings
+    page: int = 1
 
-    def args(self) -> dict[str, str]:
-        """The query as URL arguments (for the CSV link and the way back after a change)."""
+    def args(self, **changed: Any) -> dict[str, str]:
+        """The query as URL arguments (for the CSV link and the way back after a change),
+        with these changed (e.g. sort="due"; page=None for the first page)."""
         given = {
             "organisation": self.organisation or "",
             "state": "" if self.state == "all" else self.state,
@@ -102,7 +106,9 @@ class TrackerQuery:
             "q": self.text,
             "sort": "" if self.sort == "session" else self.sort,
             "earlier": "all" if self.earlier_everyone else "",
+            "page": str(self.page) if self.page > 1 else "",
         }
+        given.update({key: "" if value is None else str(value) for key, value in changed.items()})
         return {key: value for key, value in given.items() if value}
 
 
@@ -126,11 +132,25 @@ class Actions:
 
 @dataclass(frozen=True)
 class Listing:
-    """The actions a query chooses, sorted, and the counts of those its filters other than
-    the state choose."""
+    """The actions a query chooses, sorted (`rows`; `shown`: those of its page), and the
+    counts of those its filters other than the state choose."""
 
     rows: list[ActionRow]
     counts: Counts
+    page: int = 1
+    pages: int = 1
+
+    @property
+    def shown(self) -> list[ActionRow]:
+        return self.rows[(self.page - 1) * PAGE_SIZE : self.page * PAGE_SIZE]
+
+    @property
+    def first(self) -> int:
+        return min((self.page - 1) * PAGE_SIZE + 1, len(self.rows))
+
+    @property
+    def last(self) -> int:
+        return min(self.page * PAGE_SIZE, len(self.rows))
 
 
 def today_at(meeting: Meeting) -> date:
@@ -274,7 +294,8 @@ def listing(actions: Actions, query: TrackerQuery) -> Listing:
         overdue=sum(1 for r in chosen if r.overdue),
     )
     listed = sorted((r for r in chosen if _in_state(r, query.state)), key=_sort_key(query.sort))
-    return Listing(rows=listed, counts=counts)
+    pages = max(1, -(-len(listed) // PAGE_SIZE))
+    return Listing(rows=listed, counts=counts, page=min(query.page, pages), pages=pages)
 
 
 def organisation_choices(meeting: Meeting) -> list[tuple[str, str]]:

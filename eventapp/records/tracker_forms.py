@@ -6,9 +6,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, HiddenField, SearchField, SelectField
+from wtforms import BooleanField, Form, HiddenField, IntegerField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, Length, Optional
+from wtforms.validators import AnyOf, Length, NumberRange, Optional
 
 from ..fields import CalendarDateField
 from .tracker import SORTS, STATES, TEXT_SEARCH_LENGTH, TrackerQuery
@@ -59,6 +59,7 @@ class TrackerFilterForm(Form):
         ),
         false_values=("", "0", "false"),
     )
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
 
     def set_choices(self, organisations: list[tuple[str, str]], sessions: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
         self.organisation.choices = [SelectChoice("", _l("Every organisation"))] + [
@@ -80,6 +81,7 @@ class TrackerFilterForm(Form):
             text=(self.q.data or "").strip(),
             sort=self.sort.data or "session",
             earlier_everyone=bool(self.earlier.data),
+            page=self.page.data or 1,
         )
 
 

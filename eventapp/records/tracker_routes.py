@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
-from .. import unit_of_work
+from .. import localtime, unit_of_work
 from ..accounts.permissions import (
     RECORD_TEAM,
     allow,
@@ -23,7 +23,9 @@ from ..accounts.permissions import (
     signed_in_account,
 )
 from ..lookups import meeting_or_404
-from ..models import Meeting
+from ..models import Meeting, RecordStatus
+from ..registration.desk import page_links
+from ..vocabulary import label
 from . import tracker
 from .access import RECORD_APPROVER
 from .routes import bp
@@ -56,17 +58,28 @@ def _page(
             None if query.earlier_everyone else [query.organisation or ""],
             today=actions.today,
         )
+    earlier_total = len(earlier or ())
+    earlier = earlier[: tracker.PAGE_SIZE] if earlier is not None else None
+    listed = tracker.listing(actions, query)
+    # Each date and word once per page, not once per row: a list runs to thousands of rows.
+    days = {r.due for r in listed.shown} | {e.due for e in earlier or ()}
+    days |= {e.meeting_start for e in earlier or ()}
+    language = str(get_locale() or "en")
     return render_template(
         "records/actions.html",
         meeting=meeting,
         form=form,
         query=query,
         actions=actions,
-        listing=tracker.listing(actions, query),
+        listing=listed,
+        dates={day: localtime.format_date(day, language) for day in days if day is not None},
+        statuses={status: label(status) for status in RecordStatus},
         earlier=earlier,
+        earlier_total=earlier_total,
         organisation_name=dict(actions.organisations).get(query.organisation or ""),
         organiser=is_organiser(current_account(), meeting),
-        follow_up=FollowUpForm(formdata=None, back=urlencode(query.args())),
+        page_links=page_links(listed.page, listed.pages),
+        follow_up=FollowUpForm(formdata=None, back=urlencode(query.args(page=listed.page))),
     ), status
 
 
