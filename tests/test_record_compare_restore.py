@@ -285,6 +285,7 @@ def test_the_chair_restores_an_approved_record_and_it_stays_approved(client, peo
     url = f"{RECORDS}/s-open/revisions/2/restore"
     html = client.get(url).get_data(as_text=True)
     assert "The record keeps its status: Approved." in html
+    assert "The reports show the restored text from now on." in html
     assert client.post(url, data=form_fields(html)).status_code == 303
     assert history(demo_meeting, "s-open")[-1] == (4, RevisionChange.RESTORED, "approved")
     assert _in_full_report(demo_meeting, "Old words.")
@@ -294,3 +295,22 @@ def test_restored_status_is_a_draft_for_a_rapporteur_and_kept_for_an_approver():
     for current in (None, *RecordStatus):
         assert service.restored_status(current, approver=False) is RecordStatus.DRAFT
         assert service.restored_status(current, approver=True) is (current or RecordStatus.DRAFT)
+
+
+def test_a_revision_compared_with_itself_differs_in_nothing(client, people, demo_meeting):
+    save(demo_meeting, people["rapporteur"], summary="Words.")
+    sign_in(client, "rapp-2@example.org")
+    html = client.get(f"{COMPARE}?a=2&b=2").get_data(as_text=True)
+    assert "Nothing differs: the two read the same." in html
+    assert "<ins>" not in html and "<del>" not in html
+
+
+def test_the_revision_page_offers_to_compare_it_with_the_newest(client, people, demo_meeting):
+    save(demo_meeting, people["rapporteur"], summary="Once.")
+    save(demo_meeting, people["rapporteur"], summary="Twice.")
+    sign_in(client, "rapp-2@example.org")
+    html = client.get(f"{CLOSE}/revisions/1").get_data(as_text=True)
+    assert re.search(r'name="a">.*<option value="1" selected>', html, re.S)
+    assert re.search(r'name="b">.*<option value="3" selected>', html, re.S)
+    newest = client.get(f"{CLOSE}/revisions/3").get_data(as_text=True)
+    assert "This is the newest revision" in newest and "/restore" not in newest
