@@ -25,7 +25,6 @@ timing; the exit status is 1 only if a request does not answer 200.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import tempfile
@@ -40,7 +39,7 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 
 from bench.generate import generate_meeting  # noqa: E402
-from bench.run import database_label, make_app, migrate, ms_since, reset_postgres  # noqa: E402
+from bench.run import database_label, ms_since, scratch_app, signed_in_client  # noqa: E402
 
 ORGANISER = "desk-bench@example.org"
 PASSWORD = "a bench password of some length"
@@ -55,12 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="desk-bench-") as work:
-        url = args.database or f"sqlite:///{Path(work) / 'bench.db'}"
-        if url.startswith("postgresql"):
-            reset_postgres(url)
-        migrate(url, Path(work) / "reports")
-        app = make_app(url, Path(work) / "reports")
-        app.config["OUTBOX_DIR"] = Path(work) / "outbox"
+        app, url = scratch_app(Path(work), args.database)
         return _run(app, args.scale, args.seed, args.runs, url)
 
 
@@ -81,14 +75,7 @@ def _run(app, scale: int, seed: int, runs: int, url: str) -> int:  # type: ignor
         )
         db.engine.dispose()
 
-    client = app.test_client()
-    login = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login)
-    assert token, "no CSRF token on the login form"
-    signed = client.post(
-        "/login", data={"email": ORGANISER, "password": PASSWORD, "csrf_token": token[1]}
-    )
-    assert signed.status_code == 302, "the organiser could not sign in"
+    client = signed_in_client(app, ORGANISER, PASSWORD)
 
     desk = f"/meetings/{slug}/manage/"
     pages = {

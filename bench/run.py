@@ -42,6 +42,7 @@ import json
 import os
 import platform
 import pstats
+import re
 import resource
 import statistics
 import subprocess
@@ -183,6 +184,31 @@ def migrate(url: str, reports_dir: Path) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
+
+
+def scratch_app(work: Path, database: str | None) -> tuple[Flask, str]:
+    """The application on a migrated scratch database: `database` (a PostgreSQL one is
+    WIPED first) or a fresh SQLite file in `work`; with its URL."""
+    url = database or f"sqlite:///{work / 'bench.db'}"
+    if url.startswith("postgresql"):
+        reset_postgres(url)
+    migrate(url, work / "reports")
+    app = make_app(url, work / "reports")
+    app.config["OUTBOX_DIR"] = work / "outbox"
+    return app, url
+
+
+def signed_in_client(app: Flask, email: str, password: str) -> Any:
+    """A test client signed in through the login form, as a browser is."""
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login)
+    assert token, "no CSRF token on the login form"
+    signed = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token[1]}
+    )
+    assert signed.status_code == 302, f"{email} could not sign in"
+    return client
 
 
 # -- the child process: one scale ----------------------------------------------------------
