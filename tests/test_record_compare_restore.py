@@ -261,17 +261,23 @@ def _in_full_report(meeting: Meeting, text: str) -> bool:
     return text in report_html(meeting, ReportKind.FULL_REPORT, "en", preview=True)
 
 
+def restoring_approved(client, people, meeting: Meeting, email: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """s-open approved twice by the chair ("Old words.", then "New words."); the page that
+    restores the first of the two, as `email` opens it: its address and its HTML."""
+    for summary in ("Old words.", "New words."):
+        save(meeting, people["chair"], ref="s-open", status="approved", summary=summary)
+    sign_in(client, email)
+    url = f"{RECORDS}/s-open/revisions/2/restore"
+    return url, client.get(url).get_data(as_text=True)
+
+
 def test_a_rapporteur_restoring_an_approved_record_takes_it_out_of_the_reports(
     client, people, demo_meeting
 ):
-    save(demo_meeting, people["chair"], ref="s-open", status="approved", summary="Old words.")
-    save(demo_meeting, people["chair"], ref="s-open", status="approved", summary="New words.")
-    assert _in_full_report(demo_meeting, "New words.")
-    sign_in(client, "rapp-2@example.org")
-    url = f"{RECORDS}/s-open/revisions/2/restore"
-    html = client.get(url).get_data(as_text=True)
+    url, html = restoring_approved(client, people, demo_meeting, "rapp-2@example.org")
     assert "The record becomes a draft" in html
     assert "It is approved now: it leaves" in html
+    assert _in_full_report(demo_meeting, "New words.")
     assert client.post(url, data=form_fields(html)).status_code == 303
     assert history(demo_meeting, "s-open")[-1] == (4, RevisionChange.RESTORED, "draft")
     assert not _in_full_report(demo_meeting, "Old words.")
@@ -279,11 +285,8 @@ def test_a_rapporteur_restoring_an_approved_record_takes_it_out_of_the_reports(
 
 
 def test_the_chair_restores_an_approved_record_and_it_stays_approved(client, people, demo_meeting):
-    save(demo_meeting, people["chair"], ref="s-open", status="approved", summary="Old words.")
-    save(demo_meeting, people["chair"], ref="s-open", status="approved", summary="New words.")
-    sign_in(client, "chair@example.org")
-    url = f"{RECORDS}/s-open/revisions/2/restore"
-    html = client.get(url).get_data(as_text=True)
+    url, html = restoring_approved(client, people, demo_meeting, "chair@example.org")
+    assert not _in_full_report(demo_meeting, "Old words.")
     assert "The record keeps its status: Approved." in html
     assert "The reports show the restored text from now on." in html
     assert client.post(url, data=form_fields(html)).status_code == 303
