@@ -75,6 +75,12 @@ def test_the_conflict_page_shows_both_versions_and_keeps_what_was_typed(
     # Yours, as typed, escaped.
     assert "My summary, &lt;em&gt;typed&lt;/em&gt; in the room." in yours
     assert "41" in yours and "Write to every network by May." in yours
+    # And what differs, word by word.
+    differences = html[
+        html.index('class="differences"') : html.index("<form", html.index('id="yours"'))
+    ]
+    assert re.search(r"<del>.*55.*</del> → <ins>.*41.*</ins>", differences)
+    assert ">Added</span>" in differences and "Write to every network by May." in differences
     # The form still holds everything typed, and now names their version.
     again = {name: unescape(value) for name, value in form_fields(html).items()}
     for name in ("summary", "attendance", "outcomes-1-kind", "outcomes-1-text", "outcomes-1-owner"):

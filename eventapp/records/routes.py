@@ -202,9 +202,11 @@ def _conflict(session: Session, form: RecordForm) -> dict[str, Any]:
     theirs = service.document(session)
     history = service.revisions(session)
     form.etag.data = service.etag(session)
+    readable = _readable(theirs), _readable(form.document(theirs))
     return {
-        "theirs": _readable(theirs),
-        "yours": _readable(form.document(theirs)),
+        "theirs": readable[0],
+        "yours": readable[1],
+        "changes": compare_records(*readable),
         "saved": service.revision_row(history[-1], session.meeting.zone) if history else None,
     }
 
