@@ -33,6 +33,8 @@ PAGES = (
     "/meetings/{slug}/manage/reports",
     "/meetings/{slug}/records",
     "/meetings/{slug}/records/{record}",
+    "/meetings/{slug}/actions?earlier=y",
+    "/meetings/{slug}/actions.csv",
 )
 
 
