@@ -514,3 +514,19 @@ def test_earlier_meetings_open_actions_are_capped_with_a_sentence(
     section = html.split('id="earlier-heading"')[1]
     assert "Only the first 1 of 2 are shown" in section
     assert ICCWC_FIRST in section and ICCWC_SECOND not in section
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fr", ["Mesures de suivi", "En retard", "Marquer comme achevée", "31 décembre 2013"]),
+        ("es", ["Medidas de seguimiento", "Vencida", "Marcar como cumplida", "31 de diciembre"]),
+    ],
+)
+def test_the_tracker_speaks_french_and_spanish(client, organiser, lang, words):
+    sign_in(client, ORGANISER)
+    html = client.get(f"{ACTIONS}?lang={lang}").get_data(as_text=True)
+    for word in words:
+        assert word in html, word
+    table = client.get(f"{ACTIONS}.csv?lang={lang}").get_data().decode("utf-8-sig")
+    assert table.splitlines()[0].split(",")[0] in ("Séance", "Sesión")
