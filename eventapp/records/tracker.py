@@ -9,8 +9,8 @@ the record's status (following an action up is not a change to what was agreed),
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -255,7 +255,7 @@ def _in_state(row: ActionRow, state: State) -> bool:
     return True
 
 
-def _sort_key(sort: Sort):  # type: ignore[no-untyped-def]
+def _sort_key(sort: Sort) -> Callable[[ActionRow], Any]:
     if sort == "due":
         # Undated actions last; then in agenda order.
         return lambda r: (r.due is None, r.due or date.min, r.session_order)
@@ -404,7 +404,6 @@ class FollowedUp:
 
     changed: int = 0
     unchanged: int = 0
-    sessions: list[str] = field(default_factory=list)  # titles of the records given a revision
 
 
 def parse_tokens(values: Iterable[str]) -> list[tuple[int, int]]:
@@ -486,7 +485,6 @@ def follow_up(meeting: Meeting, tokens: Iterable[str], *, done: bool, user: User
             },
         )
         result.changed += len(outcomes)
-        result.sessions.append(session.title)
     return result
 
 

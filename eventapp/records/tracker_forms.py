@@ -61,7 +61,9 @@ class TrackerFilterForm(Form):
     )
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
 
-    def set_choices(self, organisations: list[tuple[str, str]], sessions: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+    def set_choices(
+        self, organisations: list[tuple[str, str]], sessions: list[tuple[str, str]]
+    ) -> None:
         self.organisation.choices = [SelectChoice("", _l("Every organisation"))] + [
             SelectChoice(ref, name) for ref, name in organisations
         ]
