@@ -80,7 +80,7 @@ def test_an_organiser_filters_marks_done_and_exports(browser, live_server, axe_s
     expect(page.get_by_role("list", name="At a glance")).to_contain_text("Done: 1")
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Export these as CSV").click()
+        page.get_by_role("link", name="Export these actions as CSV").click()
     body = Path(download.value.path()).read_text("utf-8-sig")
     assert body.splitlines()[0].startswith("Session,Action,Organisation,Due,Done,Overdue")
     assert "ICCWC to facilitate" in body and "ICCWC partners" not in body  # the filtered list
