@@ -334,10 +334,10 @@ def earlier_open_actions(
     newest meeting first, in each in agenda order.
 
     Only approved records count: they are what was agreed, and what the reports of those
-    meetings published. The organisers of this meeting see them, though they may not be
-    organisers of the earlier ones, because following up what was agreed at the last meeting
+    meetings published. The organisers and the chair of this meeting see them, though they may
+    have no role in the earlier ones, because following up what was agreed at the last meeting
     is their task, and these actions are published already: no record still being written,
-    no person, only the organisation and what it undertook.
+    no person, only the organisation and what it undertook (a rapporteur does not see them).
     """
     today = today or today_at(meeting)
     ours = sa.select(Delegation.organisation_id).where(Delegation.meeting_id == meeting.id)
