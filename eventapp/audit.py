@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from . import localtime
+from .batched import write_with_commit
 from .extensions import db
 from .models import AuditEntry, Meeting, Participant, User
 from .models.audit import shortened_target
@@ -92,16 +93,17 @@ def log(
     return row
 
 
-_INSERT = sa.insert(cast(sa.Table, AuditEntry.__table__))
+_INSERT = sa.insert(cast(sa.Table, AuditEntry.__table__)).inline()  # no id read back
 
 
 def write(*entries: dict[str, Any]) -> None:
-    """Record entries at once, in order, by one statement rather than at the next flush: for
-    the changes made under the meeting's lock with Core statements (a registration), where the
+    """Record entries in order, by one statement rather than at the next flush: for the
+    changes made under the meeting's lock with Core statements (a registration), where the
     unit of work's bookkeeping would cost more than the rows. Same transaction: the entries
-    and the change commit together or not at all."""
+    and the change commit together or not at all (on PostgreSQL they leave with the COMMIT,
+    eventapp/batched.py: nothing reads them back before)."""
     for _, group in itertools.groupby(entries, key=lambda e: sorted(e)):
-        db.session.execute(_INSERT, list(group))
+        write_with_commit(_INSERT, list(group))
 
 
 def kind_of(action: str) -> str:

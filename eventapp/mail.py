@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import unit_of_work
+from .batched import write_with_commit
 from .extensions import db
 from .models.outbox import OutboxMessage
 from .models.types import utcnow
@@ -195,7 +196,7 @@ def send(message: EmailMessage) -> int:
     """Store the message in the outbox, in the caller's transaction; it leaves after the commit.
     The row's id."""
     recipient = message["To"].addresses[0].addr_spec
-    return _store(recipient, message=_raw(message))
+    return cast(int, _store(recipient, message=_raw(message)))
 
 
 # A notice's kind -> what writes its message from the notice's data (None: nobody to tell now).
@@ -213,10 +214,9 @@ def notice_writer(kind: str) -> Callable[[NoticeWriter], NoticeWriter]:
     return register
 
 
-def send_notice(to: str, kind: str, **data: Any) -> int:
+def send_notice(to: str, kind: str, **data: Any) -> None:
     """Store a notice in the outbox, in the caller's transaction: what it says (`data`, plain
-    JSON values), written into a message by its kind's writer when it first leaves. The row's
-    id.
+    JSON values), written into a message by its kind's writer when it first leaves.
 
     For the messages that changes of many rows cause (registrations, decisions): writing one
     (its language, HTML part, attachments) costs more than the change, and the change may hold
@@ -224,27 +224,32 @@ def send_notice(to: str, kind: str, **data: Any) -> int:
     writer reads the rest as it stands when the message leaves.
     """
     notice = {"kind": kind, **data}
-    return _store(envelope_address(to)[0], notice=notice)
+    _store(envelope_address(to)[0], notice=notice)
 
 
-# Built once; a statement rather than the unit of work, as the outbox's rows are written once
+# Built once; statements rather than the unit of work, as the outbox's rows are written once
 # and never read back by the request (a registration stores one under the meeting's lock).
 _INSERT = sa.insert(_table).returning(_table.c.id)
+_INSERT_WITH_COMMIT = sa.insert(_table).inline()  # no id read back
 
 
 def _store(
     recipient: str, *, message: bytes | None = None, notice: dict[str, Any] | None = None
-) -> int:
-    """A row into the caller's transaction, due now; a request notes its id, to hand it on
-    once committed (after_request, request_outbox_ids)."""
+) -> int | None:
+    """A row into the caller's transaction, due now; a request notes it, to hand it on once
+    committed (after_request, request_outbox_ids). Its id; None for a notice on PostgreSQL,
+    whose row leaves with the COMMIT (eventapp/batched.py), an id nobody waits for."""
     now = utcnow()
     values: dict[str, Any] = {"recipient": recipient, "created_at": now, "next_attempt_at": now}
     # Only what is given: a JSON column would keep None as JSON's null, not SQL's NULL.
     if message is not None:
         values["message"] = message
+    row_id: int | None = None
     if notice is not None:
         values["notice"] = notice
-    row_id = int(db.session.execute(_INSERT, values).scalar_one())
+        write_with_commit(_INSERT_WITH_COMMIT, values)
+    else:
+        row_id = int(db.session.execute(_INSERT, values).scalar_one())
     if has_request_context():
         g.setdefault("mail_rows", []).append(row_id)
     return row_id
@@ -510,9 +515,11 @@ def _postpone(outbox_ids: Sequence[int] | None, error: BaseException) -> None:
         logger.exception("the outbox could not be updated; its messages stay due")
 
 
-def request_outbox_ids() -> list[int]:
-    """The ids of the messages the request stored (after its commit)."""
-    return list(g.get("mail_rows", ()))
+def request_outbox_ids() -> list[int] | None:
+    """The ids of the messages the request stored (after its commit); None when some are not
+    known (notices written with the commit): then they are the due messages."""
+    rows = list(g.get("mail_rows", ()))
+    return None if None in rows else rows
 
 
 def drain_job() -> str:

@@ -17,13 +17,12 @@ from flask.testing import FlaskClient
 
 from eventapp import mail
 from eventapp.extensions import db
-from eventapp.models import OutboxMessage, Participant
+from eventapp.models import AuditEntry, OutboxMessage, Participant, RegistrationStatus, User
 from eventapp.registration import service
 from eventapp.sqlite_writers import QueuedWritersConnection
-from tests.factories import open_meeting, participant
+from tests.factories import make_account, open_meeting, participant
 from tests.helpers import (
     REGISTRATIONS,
-    counted,
     delivered_to,
     eml_files,
     mail_text,
@@ -98,30 +97,144 @@ def test_a_notice_that_cannot_be_written_stays_and_is_retried(app: Flask, monkey
 # -- the statements of a registration ------------------------------------------------------------
 
 
-def test_an_api_registration_takes_few_statements_and_few_under_the_lock(
+def _round_trips(statements: list[tuple[str, bool]]) -> list[list[str]]:
+    """The statements as they went to the database: one list per round trip, the statements
+    sent in one PostgreSQL pipeline (eventapp/batched.py) together."""
+    trips: list[list[str]] = []
+    for n, (statement, pipelined) in enumerate(statements):
+        if pipelined and n and statements[n - 1][1]:
+            trips[-1].append(statement)
+        else:
+            trips.append([statement])
+    return trips
+
+
+def test_an_api_registration_takes_few_round_trips_and_few_under_the_lock(
     app: Flask, monkeypatch
 ) -> None:
-    """What the figures of bench/register_load.py rest on: each statement is a round trip to
-    PostgreSQL, and those from the lock to the commit are what registrations queue for."""
-    meeting = open_meeting(approval="automatic")
+    """What the figures of bench/register_load.py rest on: each round trip to PostgreSQL costs
+    more than its statement, and those from the lock to the commit are what registrations
+    queue for."""
+    meeting = open_meeting(approval="automatic", quotas={})  # approved: the public counts
     headers = organiser_headers(meeting)
     client = app.test_client()
     monkeypatch.setattr(mail, "deliver_due", lambda limit=50: mail.Delivery())
     _register(client, headers, 30)  # the token's first use is saved (once in a while)
-    with counted() as statements:
+    statements: list[tuple[str, bool]] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        pgconn = getattr(conn.connection.driver_connection, "pgconn", None)
+        pipelined = pgconn is not None and pgconn.pipeline_status != 0
+        statements.append((" ".join(statement.split()).upper(), pipelined))
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
         _register(client, headers, 31)
-    said = [" ".join(s.split()).upper() for s in statements]
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    trips = _round_trips(statements)
+    person = db.session.scalars(sa.select(Participant).order_by(Participant.id.desc())).first()
+    assert person is not None and person.email == participant(31)["email"]
+    assert person.status is RegistrationStatus.APPROVED
     # The token, its account and the URL's meeting in one query.
-    [first, *rest] = said
+    [[first], *rest] = trips
     assert "FROM API_TOKENS" in first and "MEETINGS" in first
-    assert not any("FROM API_TOKENS" in s or "MEETINGS.SLUG =" in s for s in rest)
-    lock = next(n for n, s in enumerate(said) if s.startswith("UPDATE MEETINGS SET ID="))
-    before, after = said[:lock], said[lock + 1 :]
-    assert len(before) <= 3, before  # token, roles and meeting; the checks; the account
-    # Under the lock: the limits, the registration, its audit entries, the public's count of
-    # changes (approved), the notice.
-    assert len(after) <= 5, after
-    assert sum(s.startswith("INSERT INTO AUDIT_LOG") for s in after) == 1
+    said = [s for trip in rest for s in trip]
+    assert not any("FROM API_TOKENS" in s or "MEETINGS.SLUG =" in s for s in said)
+    lock = next(n for n, [s, *_] in enumerate(trips) if s.startswith("UPDATE MEETINGS SET ID="))
+    before, after = trips[1:lock], trips[lock + 1 :]
+    assert len(before) <= 2, before  # the checks; the account
+    assert sum(s.startswith("INSERT INTO AUDIT_LOG") for trip in after for s in trip) == 1
+    assert any(s.startswith("INSERT INTO OUTBOX") for trip in after for s in trip)
+    if db.engine.dialect.name == "postgresql":
+        # Under the lock: the limits (with the new registration's id), then the registration,
+        # its audit entries, the public's count of changes, the notice and the COMMIT, sent
+        # together.
+        limits, [*writes, commit] = after
+        assert len(limits) == 1 and "NEXTVAL" in limits[0]
+        written = [
+            w.removeprefix("INSERT INTO ").removeprefix("UPDATE ").split()[0] for w in writes
+        ]
+        # The account with its audit entry (one statement: the entry only if it was made).
+        assert written == ["WITH", "PARTICIPANTS", "AUDIT_LOG", "MEETINGS", "OUTBOX"]
+        assert "INSERT INTO USERS" in writes[0] and "ON CONFLICT" in writes[0]
+        assert len(before) == 1, before  # the checks: the account waits for the commit
+        assert commit == "COMMIT"
+    else:
+        # A round trip is a function call: the limits, the registration, its audit entries,
+        # the public's count of changes (approved), the notice.
+        assert len(after) <= 5, after
+
+    assert len(outbox_rows()) == 2
+
+
+def test_a_registration_makes_the_account_once_and_logs_it_only_when_made(
+    app: Flask, client: FlaskClient, monkeypatch
+) -> None:
+    """The account is made with the registration (on PostgreSQL in the statement that logs
+    it, sent with the COMMIT): logged when made, not when the address has one already."""
+    meeting = open_meeting(approval="automatic", quotas={})
+    headers = organiser_headers(meeting)
+    monkeypatch.setattr(mail, "deliver_due", lambda limit=50: mail.Delivery())
+    make_account("person51@example.org")
+
+    def made() -> list[str]:
+        db.session.expire_all()
+        return list(
+            db.session.scalars(
+                sa.select(AuditEntry.target).where(AuditEntry.action == "account.created")
+            )
+        )
+
+    before = made()
+    _register(client, headers, 50)
+    _register(client, headers, 51)
+    assert sorted(made()) == sorted([*before, "person50@example.org"])
+    accounts = db.session.scalars(
+        sa.select(User.email).where(
+            User.email.in_(["person50@example.org", "person51@example.org"])
+        )
+    ).all()
+    assert sorted(accounts) == ["person50@example.org", "person51@example.org"]
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.target == "person50@example.org")
+    ).one()
+    assert entry.details == {"role": "participant"} and entry.at is not None
+    created = db.session.scalar(sa.select(User).where(User.email == "person50@example.org"))
+    assert created is not None and created.active and created.password_hash is None
+
+
+def test_a_failed_write_sent_with_the_commit_fails_the_request_and_keeps_nothing(
+    app: Flask, client: FlaskClient, monkeypatch
+) -> None:
+    """A write that waited for the commit and fails there (a key) rolls the whole request back
+    as any other write would: no registration half kept, an answer rather than a 500."""
+    meeting = open_meeting(approval="automatic")
+    headers = organiser_headers(meeting)
+    monkeypatch.setattr(mail, "deliver_due", lambda limit=50: mail.Delivery())
+    _register(client, headers, 40)
+    taken = db.session.scalar(sa.select(sa.func.max(Participant.id)))
+    # The next id drawn is one that exists: the registration's row then fails its key only
+    # when it is written, at the commit (on SQLite, at once).
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence('participants', 'id'), :n, false)"),
+            {"n": taken},
+        )
+    insert = service._INSERT_PARTICIPANT_RETURNING_ID
+    if db.engine.dialect.name != "postgresql":
+        monkeypatch.setattr(service, "_INSERT_PARTICIPANT_RETURNING_ID", insert.values(id=taken))
+    db.session.commit()
+    before = (db.session.scalar(sa.select(sa.func.count(Participant.id))), len(outbox_rows()))
+    response = client.post(REGISTRATIONS, json=participant(41), headers=headers)
+    assert response.status_code == 409, response.get_data(as_text=True)
+    assert "error" in response.get_json()
+    db.session.expire_all()
+    after = (db.session.scalar(sa.select(sa.func.count(Participant.id))), len(outbox_rows()))
+    assert after == before
+    # and the next one goes through
+    monkeypatch.setattr(service, "_INSERT_PARTICIPANT_RETURNING_ID", insert)
+    assert _register(client, headers, 42)
 
 
 # -- the registration's reference ------------------------------------------------------------------

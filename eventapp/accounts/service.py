@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit, mail
 from ..agenda import people
+from ..batched import batches, write_with_commit
 from ..extensions import db
 from ..localtime import page_language
 from ..locking import lock_meeting
@@ -27,6 +28,7 @@ from ..mailbox import mailbox_key
 from ..models import (
     AccountRole,
     ApiToken,
+    AuditEntry,
     Meeting,
     MeetingRole,
     Participant,
@@ -409,12 +411,52 @@ def _insert_account(email: str, *, normalised: bool = False) -> tuple[str, dict[
     return address, audit.entry("account.created", target=address, details=details)
 
 
+_users = cast(sa.Table, User.__table__)
+_log = cast(sa.Table, AuditEntry.__table__)
+_ENTRY_COLUMNS = ("at", "actor_id", "actor", "meeting_id", "action", "target", "details")
+# On PostgreSQL, the account and its audit entry in one statement, which can leave with the
+# COMMIT (eventapp/batched.py): the entry is written only if the INSERT made the account.
+_NEW_ACCOUNT_AND_ENTRY = (
+    sa.insert(_log)
+    .from_select(
+        list(_ENTRY_COLUMNS),
+        sa.select(
+            *(sa.bindparam(name, type_=_log.c[name].type) for name in _ENTRY_COLUMNS)
+        ).select_from(
+            postgresql.insert(_users)
+            .values(
+                email=sa.bindparam("email"),
+                email_key=sa.bindparam("email_key"),
+                password_hash=None,
+                is_admin=False,
+                active=True,
+                created_at=sa.bindparam("at", type_=_users.c.created_at.type),
+            )
+            .on_conflict_do_nothing(index_elements=["email_key"])
+            .returning(_users.c.id)
+            .cte("made")
+        ),
+    )
+    .inline()
+)
+
+
 def ensure_account(address: str) -> dict[str, Any] | None:
     """find_or_invite for a caller that needs no account object and has the address as
     registration keeps it (validated, normalised): one INSERT that does nothing when the
     account exists. The audit entry of a new account, for the caller to write with its own
-    entries (audit.write), or None."""
-    return _insert_account(address, normalised=True)[1]
+    entries (audit.write), or None. On PostgreSQL the account and its entry leave with the
+    COMMIT, and None is the answer (the caller needs no account object)."""
+    if not batches():
+        return _insert_account(address, normalised=True)[1]
+    entry = audit.entry(
+        "account.created", target=address, details={"role": AccountRole.PARTICIPANT.value}
+    )
+    write_with_commit(
+        _NEW_ACCOUNT_AND_ENTRY,
+        {"details": None, **entry, "email": address, "email_key": mailbox_key(address)},
+    )
+    return None
 
 
 def set_active(user: User, active: bool) -> None:

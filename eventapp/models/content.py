@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
-from ..extensions import db
+from ..batched import write_with_commit
 from .agenda import Room, Session, SessionKind, SessionPerson
 from .agenda_version import AgendaVersion
 from .meeting import Meeting
@@ -245,8 +245,9 @@ _COUNT_CHANGE = (
 
 def count_public_change(meeting_id: int) -> None:
     """Count a change the public sees that a Core statement made, out of the listener's
-    sight (a registration written under the lock: registration/service.py)."""
-    db.session.execute(_COUNT_CHANGE, {"meeting_id": meeting_id})
+    sight (a registration written under the lock: registration/service.py); on PostgreSQL with
+    the COMMIT (eventapp/batched.py)."""
+    write_with_commit(_COUNT_CHANGE, {"meeting_id": meeting_id})
 
 
 @event.listens_for(OrmSession, "after_flush")

@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..accounts.service import ensure_account, find_or_invite
+from ..batched import batches, write_with_commit
 from ..extensions import db
 from ..locking import lock_meeting
 from ..mailbox import mailbox_key
@@ -181,6 +182,7 @@ class _Limits:
     quota: int | None
     approved: int
     approved_here: int
+    new_id: int | None = None  # the new registration's id, drawn with the limits (PostgreSQL)
 
     def admit_one(self) -> bool:
         return _within(self.capacity, self.quota, self.approved, self.approved_here)
@@ -207,16 +209,24 @@ _LIMITS = (
     .join_from(Meeting, Delegation, Delegation.meeting_id == Meeting.id)
     .where(Meeting.id == sa.bindparam("meeting_id"), Delegation.id == sa.bindparam("delegation_id"))
 )
+# ... and on PostgreSQL, for a new registration, its id drawn from the sequence in the same
+# round trip: the row can then leave with the COMMIT (eventapp/batched.py), no RETURNING
+# awaited under the lock.
+_LIMITS_AND_NEW_ID = _LIMITS.add_columns(
+    sa.func.nextval(sa.func.pg_get_serial_sequence(Participant.__tablename__, "id"))
+)
 
 
-def _limits(meeting: Meeting, delegation_id: int) -> _Limits | None:
-    """The limits as they stand, the meeting locked; None if the organisation is gone."""
+def _limits(meeting: Meeting, delegation_id: int, *, new: bool = False) -> _Limits | None:
+    """The limits as they stand, the meeting locked; None if the organisation is gone.
+    `new`: for a new registration, whose id they bring where its row waits for the commit."""
+    statement = _LIMITS_AND_NEW_ID if new and batches() else _LIMITS
     row = db.session.execute(
-        _LIMITS, {"meeting_id": meeting.id, "delegation_id": delegation_id}
+        statement, {"meeting_id": meeting.id, "delegation_id": delegation_id}
     ).one_or_none()
     if row is None:
         return None
-    approval, capacity, quotas, confirmed, quota, kind, approved, approved_here = row
+    approval, capacity, quotas, confirmed, quota, kind, approved, approved_here = row[:8]
     return _Limits(
         automatic=approval is Approval.AUTOMATIC,
         confirmed=bool(confirmed),
@@ -224,6 +234,7 @@ def _limits(meeting: Meeting, delegation_id: int) -> _Limits | None:
         quota=Delegation.quota_of(quota, quotas, kind),
         approved=int(approved or 0),
         approved_here=int(approved_here or 0),
+        new_id=int(row[8]) if len(row) > 8 else None,
     )
 
 
@@ -477,7 +488,7 @@ def register(
     }
     # The organisation's quota, the capacity and the counts as they stand now the meeting is
     # locked; an organisation deleted meanwhile leaves nothing to register for.
-    limits = _limits(meeting, delegation.id)
+    limits = _limits(meeting, delegation.id, new=earlier is None)
     if limits is None:
         raise RegistrationError(
             _("The registration has problems."),
@@ -493,6 +504,7 @@ def register(
             decided,
             by_organiser=by_organiser,
             first=account_made,
+            new_id=limits.new_id,
         )
     if account_made is not None:
         audit.write(account_made)
@@ -500,9 +512,11 @@ def register(
 
 
 # Built once: the registration's row is written by one statement (see _inserted).
-_INSERT_PARTICIPANT = sa.insert(cast(sa.Table, Participant.__table__)).returning(
+_INSERT_PARTICIPANT = sa.insert(cast(sa.Table, Participant.__table__))
+_INSERT_PARTICIPANT_RETURNING_ID = _INSERT_PARTICIPANT.returning(
     cast(sa.Table, Participant.__table__).c.id
 )
+_INSERT_PARTICIPANT_WITH_ID = _INSERT_PARTICIPANT.inline()  # the id is given: none to read
 
 
 def _inserted(
@@ -514,12 +528,14 @@ def _inserted(
     *,
     by_organiser: bool,
     first: dict[str, Any] | None = None,
+    new_id: int | None = None,
 ) -> Participant:
     """A new registration, written with Core statements under the lock (its row, its audit
     entries, the meeting's content version when the public sees it) rather than by the unit of
     work, whose bookkeeping for these few rows cost more than the rows themselves; and then
     given to the session as the row it wrote, for the caller to read. `first`: an audit entry
-    to write before the registration's (its account's), in the same statement."""
+    to write before the registration's (its account's), in the same statement. `new_id`: the
+    row's id if drawn already; the row then leaves with the COMMIT (eventapp/batched.py)."""
     status = decided[0] if decided else RegistrationStatus.PENDING
     values = {
         **details,
@@ -528,7 +544,11 @@ def _inserted(
         "status": status,
         "travel_support_requested": None,
     }
-    person = Participant(id=db.session.execute(_INSERT_PARTICIPANT, values).scalar_one(), **values)
+    if new_id is None:
+        new_id = db.session.execute(_INSERT_PARTICIPANT_RETURNING_ID, values).scalar_one()
+    else:
+        write_with_commit(_INSERT_PARTICIPANT_WITH_ID, {**values, "id": new_id})
+    person = Participant(id=new_id, **values)
     make_transient_to_detached(person)  # as if read back: nothing of it is left to flush
     set_committed_value(person, "meeting", meeting)
     set_committed_value(person, "delegation", delegation)
