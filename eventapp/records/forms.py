@@ -91,11 +91,13 @@ class RecordForm(FlaskForm):
                 )
             )
         self.status.choices = statuses
+        # One list of each for every row, read only: a long record has dozens of rows and a
+        # meeting hundreds of participants.
+        owners = [SelectChoice("", "—")] + [SelectChoice(ref, name) for ref, name in organisations]
+        speaking = speakers(people, in_session)
         for entry in self.outcomes:
-            entry.form.owner.choices = [SelectChoice("", "—")] + [
-                SelectChoice(ref, name) for ref, name in organisations
-            ]
-            entry.form.speaker.choices = speakers(people, in_session)
+            entry.form.owner.choices = owners
+            entry.form.speaker.choices = speaking
 
     def document(self, current: dict[str, Any] | None = None) -> dict[str, object]:
         """The record as the schema writes it; rows without text are left out.

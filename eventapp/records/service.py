@@ -391,14 +391,29 @@ def _locked(meeting: Meeting, session: Session) -> Session:
     return current
 
 
-def _named(meeting: Meeting) -> tuple[dict[str, Participant], dict[str, Delegation]]:
-    """The meeting's participants and delegations by ref: those a record may name."""
-    people = {
-        p.ref: p
-        for p in db.session.scalars(
-            sa.select(Participant).where(Participant.meeting_id == meeting.id)
-        )
+def _named(
+    meeting: Meeting, record: dict[str, Any]
+) -> tuple[dict[str, Participant], dict[str, Delegation]]:
+    """The participants the record names as speakers, if they are the meeting's, and the
+    meeting's delegations, by ref (a meeting has hundreds of participants, a record a few
+    speakers)."""
+    speakers = {
+        o["speaker"]
+        for o in record.get("outcomes") or []
+        if isinstance(o, dict) and isinstance(o.get("speaker"), str)
     }
+    people = (
+        {
+            p.ref: p
+            for p in db.session.scalars(
+                sa.select(Participant).where(
+                    Participant.meeting_id == meeting.id, Participant.ref.in_(speakers)
+                )
+            )
+        }
+        if speakers
+        else {}
+    )
     return people, {d.ref: d for d in meeting.delegations}
 
 
@@ -432,7 +447,7 @@ def replace(
     problems = check_item("record", data)
     if not problems:
         session = _locked(meeting, session)
-        people, delegations = _named(meeting)
+        people, delegations = _named(meeting, data)
         problems = record_problems("$", data, delegations, people)
     if problems:
         raise RecordProblems(problems)
@@ -634,7 +649,7 @@ def restore(
     session = _locked(meeting, session)
     if not read_current(etag(session)):
         raise RecordChanged("the record changed since you read it: read it again")
-    people, delegations = _named(meeting)
+    people, delegations = _named(meeting, kept.document)
     problems = record_problems("$", kept.document, delegations, people)
     if problems:
         raise RecordProblems(problems)
