@@ -6,6 +6,7 @@ suite; each test loads the data it needs (the suite empties every table after ea
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
+
+from .axe import serious_violations
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -81,3 +84,19 @@ def sign_in(page, live_server: str, email: str) -> None:  # type: ignore[no-unty
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+# Set to a folder to keep a screenshot of every page checked (to look at them, not in CI).
+SHOTS = os.environ.get("RECORD_EDITOR_SHOTS")
+
+
+def check_at_both_widths(page, axe_script, where: str) -> None:  # type: ignore[no-untyped-def]
+    """axe-clean, and no wider than the window; at 1280 px and at 390 px."""
+    for width, height in ((1280, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        assert serious_violations(page, axe_script) == [], f"{where} at {width} px"
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"{where} is {scroll} px wide at {width} px"
+        if SHOTS:
+            name = f"{where.replace(' ', '-')}-{width}.png"
+            page.screenshot(path=str(Path(SHOTS) / name), full_page=True)

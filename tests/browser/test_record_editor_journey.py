@@ -4,33 +4,16 @@ are compared and one restored. Every page axe-clean at 1280 and 390 px, none wid
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import DEMO_SLUG, demo_document, load, make_account
 
-from .axe import serious_violations
-from .conftest import sign_in
+from .conftest import check_at_both_widths, sign_in
 
 pytestmark = pytest.mark.browser
 
 RECORD = f"/meetings/{DEMO_SLUG}/records/s-close"  # a draft in the demo; rapporteur: rapp-2
-# Set to a folder to keep a screenshot of every page checked (to look at them, not in CI).
-SHOTS = os.environ.get("RECORD_EDITOR_SHOTS")
-
-
-def check(page, axe_script, where: str) -> None:  # type: ignore[no-untyped-def]
-    """axe-clean, and no wider than the window; at 390 px and at 1280 px."""
-    for width, height in ((1280, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        assert serious_violations(page, axe_script) == [], f"{where} at {width} px"
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{where} is {scroll} px wide at {width} px"
-        if SHOTS:
-            name = f"{where.replace(' ', '-')}-{width}.png"
-            page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
+check = check_at_both_widths
 
 
 def test_conflict_then_compare_and_restore(browser, live_server, axe_script):  # type: ignore[no-untyped-def]

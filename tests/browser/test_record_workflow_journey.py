@@ -14,8 +14,8 @@ from pypdf import PdfReader
 
 from tests.conftest import DEMO_SLUG, demo_document, load, make_account
 
+from .conftest import check_at_both_widths as check
 from .conftest import sign_in
-from .test_record_editor_journey import check
 
 pytestmark = pytest.mark.browser
 
