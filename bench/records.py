@@ -321,7 +321,11 @@ def _tracker(app, client, slug: str, runs: int) -> bool:  # type: ignore[no-unty
     }
     ok = True
     for name, path in pages.items():
-        ok &= _timed(app, name, runs, lambda: None, lambda _ready, p=path: client.get(p), 200)
+
+        def get(_ready: Any, path: str = path) -> Any:
+            return client.get(path)
+
+        ok &= _timed(app, name, runs, lambda: None, get, 200)
     return not ok
 
 

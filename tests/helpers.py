@@ -195,14 +195,14 @@ def delivered_to(app: Flask, address: str) -> list[EmailMessage]:
     for path in sorted(eml_files(app), key=lambda p: p.stat().st_mtime_ns):
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         if message["To"] == address:
-            found.append(cast(EmailMessage, message))
+            found.append(message)
     return found
 
 
 def mail_text(message: EmailMessage | bytes) -> str:
     """The plain-text part of a message (or of its bytes), as shown without HTML."""
     if isinstance(message, bytes):
-        message = cast(EmailMessage, email.message_from_bytes(message, policy=policy.default))
+        message = email.message_from_bytes(message, policy=policy.default)
     part = message.get_body(preferencelist=("plain",))
     assert part is not None, "the message has no plain-text part"
     return str(cast(EmailMessage, part).get_content())
@@ -239,10 +239,7 @@ class Received:
 
     def messages(self) -> list[EmailMessage]:
         """Each message as its recipient's mail program reads it."""
-        return [
-            cast(EmailMessage, email.message_from_bytes(raw, policy=policy.default))
-            for *_, raw in self.envelopes
-        ]
+        return [email.message_from_bytes(raw, policy=policy.default) for *_, raw in self.envelopes]
 
 
 @contextmanager
