@@ -50,11 +50,6 @@ def write_with_commit(statement: sa.Executable, params: Any = None) -> None:
     session.info.setdefault(_QUEUED, []).append((statement, params))
 
 
-def waiting(session: OrmSession | None = None) -> int:
-    """How many writes wait for the commit (for tests and the statement counts)."""
-    return len((session or db.session()).info.get(_QUEUED, ()))
-
-
 def _send(session: OrmSession, *, commit: bool) -> None:
     queued = session.info.pop(_QUEUED, None)
     if not queued:

@@ -290,10 +290,10 @@ def send_back(
     if len(comment) > COMMENT_LENGTH:
         raise CommentMissing(_("Keep the comment within %(n)d characters.", n=COMMENT_LENGTH))
     assert session.record is not None and current is not None and status is not None
-    _history_begins(session)
+    history_begins(session)
     session.record.status = status
     db.session.flush()
-    kept = _keep_revision(session, change, user=user, comment=comment)
+    kept = keep_revision(session, change, user=user, comment=comment)
     audit.log(
         f"record.{change.value}",
         meeting=meeting,
@@ -424,7 +424,7 @@ def _write(
     delegations: dict[str, Delegation],
 ) -> None:
     """Store the record whole in place of the one the session has (its history kept first)."""
-    _history_begins(session)
+    history_begins(session)
     if session.record is not None:
         db.session.delete(session.record)
         db.session.flush()
@@ -467,7 +467,7 @@ def replace(
     if session.record is not None and data == document(session):
         return session  # nothing changed: no revision, no entry in the log
     _write(session, data, people, delegations)
-    kept = _keep_revision(session, RevisionChange.SAVED, user=user)
+    kept = keep_revision(session, RevisionChange.SAVED, user=user)
     audit.log(
         "record.approved"
         if status is RecordStatus.APPROVED and current is not RecordStatus.APPROVED
@@ -537,7 +537,7 @@ def _next_number(session: Session) -> int:
     return (newest or 0) + 1
 
 
-def _history_begins(session: Session) -> None:
+def history_begins(session: Session) -> None:
     """Before the first change of a record that has no revision (imported, or written before
     revisions were kept), keep it as it stood: its author is not known, its date is its last
     change's. See migrations/versions/0013_record_revisions.py."""
@@ -556,7 +556,7 @@ def _history_begins(session: Session) -> None:
     )
 
 
-def _keep_revision(
+def keep_revision(
     session: Session, change: RevisionChange, *, user: User, comment: str | None = None
 ) -> RecordRevision:
     """The record as it now stands, kept as the next revision."""
@@ -669,7 +669,7 @@ def restore(
             _("The record already reads as revision %(n)d: nothing was changed.", n=kept.number)
         )
     _write(session, data, people, delegations)
-    restored = _keep_revision(session, RevisionChange.RESTORED, user=user)
+    restored = keep_revision(session, RevisionChange.RESTORED, user=user)
     audit.log(
         "record.restored",
         meeting=meeting,

@@ -40,7 +40,7 @@ from ..registration.exports import csv_document
 from ..vocabulary import label
 
 # The revision rules of records, shared with the editor rather than written twice.
-from .service import _history_begins, _keep_revision
+from .service import history_begins, keep_revision
 
 State = Literal["all", "open", "done", "overdue"]
 STATES: tuple[State, ...] = ("all", "open", "done", "overdue")
@@ -467,11 +467,11 @@ def follow_up(meeting: Meeting, tokens: Iterable[str], *, done: bool, user: User
         session = outcome.record.session
         by_session.setdefault(session.id, (session, []))[1].append(outcome)
     for session, outcomes in sorted(by_session.values(), key=lambda s: s[0].start_local):
-        _history_begins(session)
+        history_begins(session)
         for outcome in outcomes:
             outcome.done = done
         db.session.flush()
-        kept = _keep_revision(session, RevisionChange.FOLLOWED_UP, user=user)
+        kept = keep_revision(session, RevisionChange.FOLLOWED_UP, user=user)
         audit.log(
             "record.followed-up",
             meeting=meeting,

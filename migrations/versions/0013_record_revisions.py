@@ -7,7 +7,7 @@ Create Date: 2026-12-07 18:30:00
 Existing records get no revision here. The database does not know who wrote them, nor when
 anything but their last change was made, so any history made up now would be fake. Their
 current state is not lost either: the first save of a record that has no revision yet
-(records service, `_history_begins`) first keeps the record as it stood, as revision 1 of
+(records service, `history_begins`) first keeps the record as it stood, as revision 1 of
 kind `earlier`, dated by its last change and without an author, and then the save as
 revision 2. Records imported later begin their history the same way, so there is one rule
 for both, and this migration need not copy the exporter's document rules.
