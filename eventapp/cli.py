@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from .accounts import service as accounts
+from .delegations import service as delegations
 from .extensions import db
 from .interchange import (
     InvalidDocument,
@@ -24,7 +25,7 @@ from .interchange import (
     parse_document,
 )
 from .interchange.exporter import load_meeting
-from .models import AccountRole, ReportKind
+from .models import AccountRole, Meeting, ReportKind
 
 
 class CommandGroup(AppGroup):
@@ -155,12 +156,24 @@ def report_publish(slug: str, kind: str, lang: str) -> None:
     click.echo(f"version {version.version} sha256 {version.sha256}")
 
 
+FOCAL_POINT = "focal-point"
+
+
 @user_cli.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice([r.value for r in AccountRole]), required=True)
-@click.option("--meeting", "slug", help="The meeting an organiser or rapporteur serves.")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in AccountRole] + [FOCAL_POINT]),
+    required=True,
+)
+@click.option(
+    "--meeting", "slug", help="The meeting an organiser, rapporteur or focal point serves."
+)
+@click.option("--organisation", "ref", help="The organisation (its ref) a focal point speaks for.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def user_create(email: str, role: str, slug: str | None, password_stdin: bool) -> None:
+def user_create(
+    email: str, role: str, slug: str | None, ref: str | None, password_stdin: bool
+) -> None:
     """Create an account."""
     meeting = None
     if slug:
@@ -169,6 +182,11 @@ def user_create(email: str, role: str, slug: str | None, password_stdin: bool) -
         except MeetingNotFound as exc:
             fail(str(exc))
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    if role == FOCAL_POINT:
+        _create_focal_point(email, meeting, ref, password)
+        return
+    if ref:
+        fail("--organisation is for a focal point (--role focal-point) only")
     try:
         user = accounts.create_user(email, AccountRole(role), meeting=meeting, password=password)
         db.session.commit()
@@ -176,6 +194,32 @@ def user_create(email: str, role: str, slug: str | None, password_stdin: bool) -
         fail(str(exc))
     where = f" of {slug}" if slug and role != "admin" else ""
     click.echo(f"created {role}{where}: {user.email}")
+
+
+def _create_focal_point(
+    email: str, meeting: Meeting | None, ref: str | None, password: str | None
+) -> None:
+    """An organisation's focal point: its account (made if new), then the appointment. An
+    account that exists already is appointed as it is."""
+    if meeting is None or not ref:
+        fail("a focal point needs a meeting and an organisation: --meeting SLUG --organisation REF")
+    assert meeting is not None and ref is not None
+    found = delegations.delegation(meeting, ref)
+    if found is None:
+        fail(f"the meeting {meeting.slug} has no organisation with ref {ref!r}")
+    assert found is not None
+    try:
+        existing = accounts.find_user(email)
+        if existing is not None and password is not None:
+            fail(f"an account for {existing.email} exists already: its password is left as it is")
+        if existing is None:
+            accounts.create_user(email, AccountRole.PARTICIPANT, password=password)
+        user, appointed = delegations.appoint_focal_point(meeting, found, email)
+        db.session.commit()
+    except accounts.AccountError as exc:
+        fail(str(exc))
+    done = "created" if existing is None else ("appointed" if appointed else "already")
+    click.echo(f"{done} focal-point of {found.ref} at {meeting.slug}: {user.email}")
 
 
 @token_cli.command("create")

@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.routes import bp as accounts_bp
     from .agenda.routes import bp as agenda_bp
     from .api.routes import bp as api_bp
+    from .delegations.routes import bp as delegations_bp
     from .meetings.routes import bp as meetings_bp
     from .public.routes import bp as public_bp
     from .records import tracker_routes  # noqa: F401  (the action tracker, on the records' bp)
@@ -118,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(agenda_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(delegations_bp)
     # Deny by default: every request meets its view's declared rule first.
     app.before_request(enforce)
     # One commit per request, made by the unit of work around each view, never by the view.

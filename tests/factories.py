@@ -108,6 +108,23 @@ def make_account(
     return user
 
 
+def make_focal_point(
+    email: str, meeting: Meeting, organisation: str, password: str = PASSWORD
+) -> User:
+    """An account that speaks for the meeting's organisation `organisation` (its ref)."""
+    from eventapp.accounts import service
+    from eventapp.delegations import service as delegations
+    from eventapp.models import AccountRole
+
+    if service.find_user(email) is None:
+        service.create_user(email, AccountRole.PARTICIPANT, password=password)
+    found = delegations.delegation(meeting, organisation)
+    assert found is not None, f"no organisation {organisation} in {meeting.slug}"
+    user, _appointed = delegations.appoint_focal_point(meeting, found, email)
+    db.session.commit()
+    return user
+
+
 def api_token(email: str) -> str:
     """A new API token of that account, in clear (as `token create` prints it)."""
     from eventapp.accounts import service

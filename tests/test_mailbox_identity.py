@@ -280,7 +280,9 @@ def test_a_forged_office_role_is_refused_on_the_page_and_stores_nothing(client, 
 
 def test_head_of_delegation_may_still_be_claimed(client):
     open_meeting()
-    response = register(client, email="head@example.org", role="head_of_delegation")
+    response = register(
+        client, email="head@example.org", role="head_of_delegation", organisation="cites"
+    )
     assert response.status_code == 303
     assert participants("head@example.org")[0].role.value == "head_of_delegation"
 

@@ -340,6 +340,8 @@ CREATED_BY_MIGRATIONS = {
     "attempts",
     "agenda_versions",
     "record_revisions",
+    "focal_points",
+    "nomination_letters",
 }
 
 

@@ -10,8 +10,17 @@ from flask import Flask
 from eventapp.accounts.permissions import PUBLIC, rule_of
 from eventapp.extensions import db
 from tests.conftest import csrf_token, demo_document, load, make_account, sign_in
+from tests.factories import make_focal_point
 
-PERSONAS = ("anonymous", "participant", "rapporteur", "other_organiser", "organiser", "admin")
+PERSONAS = (
+    "anonymous",
+    "participant",
+    "focal_point",
+    "rapporteur",
+    "other_organiser",
+    "organiser",
+    "admin",
+)
 
 
 def _routes(app: Flask):  # type: ignore[no-untyped-def]
@@ -51,6 +60,7 @@ def world():  # type: ignore[no-untyped-def]
     other = load(other_doc)
     accounts = {
         "participant": make_account("p-th-1@example.org"),
+        "focal_point": make_focal_point("focal@example.org", meeting, "asean-wen"),
         "rapporteur": make_account("rapp-1@example.org", "rapporteur", meeting=meeting),
         "other_organiser": make_account("o2@example.org", "organiser", meeting=other),
         "organiser": make_account("o1@example.org", "organiser", meeting=meeting),
@@ -72,6 +82,8 @@ def _sample_url(rule, world) -> str:  # type: ignore[no-untyped-def]
             values[name] = "x"
         elif name == "action":
             values[name] = "approve"
+        elif name == "ref" and "/delegations/" in rule.rule:
+            values[name] = "asean-wen"  # the focal point's organisation
         elif name == "ref" and ("/sessions/" in rule.rule or "/records/" in rule.rule):
             values[name] = "s-net"  # rapp-1 is its rapporteur
         elif name == "ref":
@@ -91,6 +103,10 @@ def _expected(rule_name: str, persona: str) -> str:
         return "allowed"
     if rule_name == "administrators":
         return "allowed" if persona == "admin" else "forbidden"
+    if rule_name.startswith("the meeting's organisers, administrators and the focal points"):
+        return "allowed" if persona in ("focal_point", "organiser", "admin") else "forbidden"
+    if rule_name.startswith("the organisation's focal points"):
+        return "allowed" if persona in ("focal_point", "organiser", "admin") else "forbidden"
     if rule_name == "the meeting's organisers and administrators":
         return "allowed" if persona in ("organiser", "admin") else "forbidden"
     if rule_name.startswith("the meeting's rapporteurs"):

@@ -36,7 +36,7 @@ def test_form_fields_are_named_as_the_schema(client):
         "position",
         "email",
         "role",
-        "funded",
+        "travel_support_requested",
         "needs_visa_letter",
         "dietary",
         "accessibility",

@@ -470,13 +470,21 @@ def test_an_edit_is_checked_like_a_registration(client: FlaskClient, desk: Meeti
     assert "already registered" in taken.get_data(as_text=True)
     blank = client.post(path, data=_edit_form(client, "p-pending", family_name=""))
     assert blank.status_code == 400
-    # Thailand has p-th-1 approved and a quota of 2 for countries: one place, then none.
-    move = client.post(
+    # Thailand has its head of delegation, p-th-1: a second head is refused.
+    head = client.post(
         f"{_detail('p-za-1')}/edit", data=_edit_form(client, "p-za-1", organisation="th")
+    )
+    assert head.status_code == 400
+    assert "Thailand has a head of delegation already" in head.get_data(as_text=True)
+    # p-th-1 approved and a quota of 2 for countries: one place, then none.
+    move = client.post(
+        f"{_detail('p-za-1')}/edit",
+        data=_edit_form(client, "p-za-1", organisation="th", role="delegate"),
     )
     assert move.status_code == 303
     again = client.post(
-        f"{_detail('p-ke-1')}/edit", data=_edit_form(client, "p-ke-1", organisation="th")
+        f"{_detail('p-ke-1')}/edit",
+        data=_edit_form(client, "p-ke-1", organisation="th", role="delegate"),
     )
     assert again.status_code == 400
     assert "Thailand has no approved place left within its quota" in again.get_data(as_text=True)
@@ -498,7 +506,7 @@ def test_an_organiser_adds_a_registration(app, client: FlaskClient, desk: Meetin
         "given_name": "Lan",
         "family_name": "Phạm",
         "email": "lan@example.org",
-        "role": "head_of_delegation",
+        "role": "delegate",
         "position": "Director",
     }
     response = client.post(path, data=data)

@@ -16,7 +16,16 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..lookups import find_session, requested_meeting
-from ..models import AccountRole, Meeting, Participant, RegistrationStatus, Session, User
+from ..models import (
+    AccountRole,
+    Delegation,
+    FocalPoint,
+    Meeting,
+    Participant,
+    RegistrationStatus,
+    Session,
+    User,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +54,31 @@ def is_organiser(user: User | None, meeting: Meeting | None) -> bool:
     if user is None or meeting is None:
         return False
     return user.is_admin or has_meeting_role(user, meeting, AccountRole.ORGANISER)
+
+
+def focal_delegations(user: User | None, meeting: Meeting | None) -> list[Delegation]:
+    """The delegations of the meeting the account is a focal point of (usually one)."""
+    if user is None or meeting is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Delegation)
+            .join(FocalPoint, FocalPoint.delegation_id == Delegation.id)
+            .where(FocalPoint.user_id == user.id, Delegation.meeting_id == meeting.id)
+            .order_by(Delegation.name)
+        )
+    )
+
+
+def is_focal_point(user: User | None, meeting: Meeting | None) -> bool:
+    return bool(focal_delegations(user, meeting))
+
+
+def speaks_for_delegation(user: User | None, meeting: Meeting | None, ref: str) -> bool:
+    """The account is a focal point of the meeting's delegation `ref`, or an organiser."""
+    if is_organiser(user, meeting):
+        return True
+    return any(d.ref == ref for d in focal_delegations(user, meeting))
 
 
 def participant_of(user: User | None, meeting: Meeting | None) -> Participant | None:
@@ -123,6 +157,15 @@ def _record_keeper(user: User | None, args: dict[str, Any]) -> bool:
     return may_keep(user, meeting, session)
 
 
+def _organiser_or_focal_point(user: User | None, args: dict[str, Any]) -> bool:
+    meeting = meeting_from(args)
+    return is_organiser(user, meeting) or is_focal_point(user, meeting)
+
+
+def _delegation_speaker(user: User | None, args: dict[str, Any]) -> bool:
+    return speaks_for_delegation(user, meeting_from(args), str(args.get("ref", "")))
+
+
 def _record_team(user: User | None, args: dict[str, Any]) -> bool:
     meeting = meeting_from(args)
     return is_organiser(user, meeting) or is_chair(user, meeting) or is_rapporteur(user, meeting)
@@ -132,6 +175,16 @@ PUBLIC = Rule("anyone", lambda user, args: True, needs_account=False)
 SIGNED_IN = Rule("any signed-in account", lambda user, args: user is not None)
 ADMIN = Rule("administrators", lambda user, args: user is not None and user.is_admin)
 ORGANISER = Rule("the meeting's organisers and administrators", _organiser)
+# The routes that serve a focal point answer for their own delegations only.
+ORGANISER_OR_FOCAL_POINT = Rule(
+    "the meeting's organisers, administrators and the focal points of its organisations",
+    _organiser_or_focal_point,
+)
+# A delegation's pages (URL argument `ref`: the organisation's reference in the meeting).
+DELEGATION_SPEAKER = Rule(
+    "the organisation's focal points, the meeting's organisers and administrators",
+    _delegation_speaker,
+)
 RECORD_TEAM = Rule(
     "the meeting's rapporteurs, its chair, its organisers and administrators", _record_team
 )

@@ -8,11 +8,15 @@ from flask_babel import gettext
 from ..accounts.permissions import (
     ADMIN,
     ORGANISER,
+    ORGANISER_OR_FOCAL_POINT,
     PUBLIC,
     RECORD_KEEPER,
     SIGNED_IN,
     allow,
     current_account,
+    focal_delegations,
+    is_organiser,
+    signed_in_account,
 )
 from ..agenda import feeds, sessions, versions
 from ..agenda.warnings import SessionWarning
@@ -157,31 +161,44 @@ def _registration(slug: str, ref: str) -> tuple[Meeting, Participant]:
 
 
 @bp.get("/meetings/<slug>/registrations")
-@allow(ORGANISER)
+@allow(ORGANISER_OR_FOCAL_POINT)
 def list_registrations(slug: str) -> Response:
+    """Every registration for organisers; a focal point's own organisations' alone."""
     meeting = meeting_or_404(slug)
     status = request.args.get("status")
     if status is not None and status not in {s.value for s in RegistrationStatus}:
         raise ApiError(400, f"unknown status {status!r}", {"status": "unknown status"})
     people = registration.registrations(meeting, RegistrationStatus(status) if status else None)
+    user = signed_in_account()
+    if not is_organiser(user, meeting):
+        own = {d.id for d in focal_delegations(user, meeting)}
+        people = [p for p in people if p.delegation_id in own]
     return jsonify([participant_document(p) for p in people])
 
 
 @bp.post("/meetings/<slug>/registrations")
-@allow(ORGANISER)
+@allow(ORGANISER_OR_FOCAL_POINT)
 def create_registration(slug: str) -> Response:
+    """An organiser registers anyone; a focal point nominates for their organisation only."""
     meeting = meeting_or_404(slug)
     body = json_body()
     problems = check_registration(body)
     if problems:
         fields = problem_fields(problems)
         raise ApiError(422, f"{len(problems)} problem(s) in the registration.", fields)
+    user = signed_in_account()
+    by_organiser = is_organiser(user, meeting)
     try:
         person = registration.register(
-            meeting, registration.request_from_mapping(body), by_organiser=True
+            meeting,
+            registration.request_from_mapping(body),
+            by_organiser=by_organiser,
+            nominated_by=None if by_organiser else user,
         )
     except registration.AlreadyRegistered as exc:
         raise ApiError(409, str(exc), exc.fields) from exc
+    except registration.NotYourDelegation as exc:
+        raise ApiError(403, str(exc), exc.fields) from exc
     except registration.RegistrationError as exc:
         raise ApiError(422, str(exc), exc.fields) from exc
     notices.confirm_registration(person)  # in the outbox, committed with the registration
@@ -208,6 +225,8 @@ def change_registration(slug: str, ref: str, action: str) -> Response:
         changed = registration.change(meeting, person, action)
     except registration.InvalidTransition as exc:
         raise ApiError(409, str(exc)) from exc
+    except registration.HeadOfDelegationTaken as exc:
+        raise ApiError(422, str(exc), exc.fields) from exc
     notices.tell_status(changed)
     return jsonify(participant_document(person))
 

@@ -6,14 +6,27 @@ from .agenda import Room, Session, SessionKind, SessionPerson, SessionRole
 from .agenda_version import AgendaVersion, Change
 from .audit import AuditEntry
 from .meeting import Approval, Meeting
-from .organisation import KIND_ORDER, Delegation, Organisation, OrganisationKind
+from .organisation import (
+    KIND_ORDER,
+    Delegation,
+    FocalPoint,
+    NominationLetter,
+    Organisation,
+    OrganisationKind,
+)
 from .outbox import Attempt, OutboxMessage
-from .participant import Participant, ParticipantRole, RegistrationStatus
+from .participant import (
+    PARTICIPATION_ROLES,
+    Participant,
+    ParticipantRole,
+    RegistrationStatus,
+)
 from .record import Outcome, OutcomeKind, Record, RecordRevision, RecordStatus, RevisionChange
 from .report import ReportKind, ReportVersion
 
 __all__ = [
     "KIND_ORDER",
+    "PARTICIPATION_ROLES",
     "AccountRole",
     "AgendaVersion",
     "ApiToken",
@@ -22,8 +35,10 @@ __all__ = [
     "AuditEntry",
     "Change",
     "Delegation",
+    "FocalPoint",
     "Meeting",
     "MeetingRole",
+    "NominationLetter",
     "Organisation",
     "OrganisationKind",
     "OutboxMessage",

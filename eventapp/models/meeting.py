@@ -57,6 +57,8 @@ class Meeting(Model):
     agenda_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Raised by every flush that changes anything shown about the meeting (see content.py):
     # what caches of its pages are keyed by.
+    # When the organisers purged the participants' personal details (after the meeting).
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     content_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -7,15 +7,17 @@ its delegation to a meeting carries the meeting's own reference and the details 
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from .types import enum_column
+from .types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
+    from .account import User
     from .meeting import Meeting
     from .participant import Participant
 
@@ -82,6 +84,19 @@ class Delegation(Model):
     meeting: Mapped[Meeting] = relationship(back_populates="delegations")
     organisation: Mapped[Organisation] = relationship(back_populates="delegations")
     participants: Mapped[list[Participant]] = relationship(back_populates="delegation")
+    # Gone with the delegation, by the database's ON DELETE CASCADE (never loaded to delete).
+    focal_points: Mapped[list[FocalPoint]] = relationship(
+        back_populates="delegation",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="FocalPoint.id",
+    )
+    letters: Mapped[list[NominationLetter]] = relationship(
+        back_populates="delegation",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="NominationLetter.id.desc()",
+    )
 
     def seat_quota(self) -> int | None:
         """Most approved participants of this delegation: its own quota, else its kind's."""
@@ -95,3 +110,43 @@ class Delegation(Model):
     @property
     def display_name(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class FocalPoint(Model):
+    """An account that speaks for a delegation: it nominates the delegation's people."""
+
+    __tablename__ = "focal_points"
+    __table_args__ = (sa.UniqueConstraint("user_id", "delegation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    delegation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
+    )
+    appointed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    delegation: Mapped[Delegation] = relationship(back_populates="focal_points")
+
+
+class NominationLetter(Model):
+    """A delegation's letter of nomination: the file lives outside the database, in a folder
+    named by content (its SHA-256), and is served only to organisers and the focal points."""
+
+    __tablename__ = "nomination_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("delegations.id", ondelete="CASCADE"), index=True
+    )
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    # The name it was uploaded under, shown to people; never used as a path.
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int]
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    delegation: Mapped[Delegation] = relationship(back_populates="letters")
+    uploaded_by: Mapped[User | None] = relationship()

@@ -28,6 +28,16 @@ class ParticipantRole(enum.StrEnum):
     SECRETARIAT = "secretariat"
 
 
+# What a person may say they come as (themselves, or their focal point for them). The meeting's
+# offices (chair, rapporteur, organiser, secretariat) are given by the organisers.
+PARTICIPATION_ROLES = (
+    ParticipantRole.HEAD_OF_DELEGATION,
+    ParticipantRole.DELEGATE,
+    ParticipantRole.OBSERVER,
+    ParticipantRole.SPEAKER,
+)
+
+
 class RegistrationStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -69,6 +79,15 @@ class Participant(Model):
     language: Mapped[str | None] = mapped_column(sa.String(2))
     # Asked for; `funded` is the organisers' decision.
     travel_support_requested: Mapped[bool | None]
+    # The organisers' note on their travel-support decision (`funded`), shown to the person.
+    travel_support_note: Mapped[str | None] = mapped_column(sa.String(500))
+    # The focal point who nominated this person, if one did (their account).
+    nominated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # When the person erased their registration: their details are gone, the row stays for
+    # what refers to it (the agenda, outcomes, the audit log) under a neutral name.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -125,7 +125,9 @@ class RegistrationForm(OwnDetailsForm):
     position = StringField(_l("Position"), validators=[Optional(), Length(max=300), OneLine()])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     role = _role_field(PUBLIC_ROLES)
-    funded = BooleanField(_l("I ask for my travel to be funded by the organisers"))
+    travel_support_requested = BooleanField(
+        _l("I ask the organisers to fund my travel (they decide, and tell you)")
+    )
     language = SelectField(
         _l("Language for e-mails"),
         choices=[SelectChoice(code, name) for code, name in OWN_LANGUAGE_NAMES.items()],
@@ -219,6 +221,7 @@ class OrganiserRegistrationForm(RegistrationForm):
     def new_organisation(self) -> NewOrganisation | None:
         return None
 
+    travel_support_requested = BooleanField(_l("Asks for travel support"))
     funded = BooleanField(_l("Travel funded by the organisers"))
     needs_visa_letter = BooleanField(_l("Needs a letter of invitation for a visa"))
     list_consent = BooleanField(

@@ -126,7 +126,7 @@ def _fill_from(form: RegistrationForm, earlier: Participant) -> None:
         form[name].data = getattr(earlier, name) or ""
     form.dietary.data = earlier.dietary or ""
     form.accessibility.data = earlier.accessibility or ""
-    form.funded.data = bool(earlier.funded)
+    form.travel_support_requested.data = bool(earlier.travel_support_requested)
     form.needs_visa_letter.data = bool(earlier.needs_visa_letter)
     form.list_consent.data = bool(earlier.list_consent)
     if earlier.role in PUBLIC_ROLES:
@@ -431,7 +431,9 @@ def _request_from(form: RegistrationForm) -> service.RegistrationRequest:
         role=ParticipantRole(form.role.data),
         honorific=form.honorific.data,
         position=form.position.data,
-        funded=form.funded.data,
+        # The organisers' decision on their form; the person's request on both.
+        funded=form.funded.data if isinstance(form, OrganiserRegistrationForm) else None,
+        travel_support_requested=form.travel_support_requested.data,
         needs_visa_letter=form.needs_visa_letter.data,
         dietary=form.dietary.data,
         accessibility=form.accessibility.data,

@@ -29,12 +29,15 @@ from ..mailbox import mailbox_key
 from ..meetings import organisations
 from ..models import (
     KIND_ORDER,
+    PARTICIPATION_ROLES,
     Approval,
     Delegation,
+    FocalPoint,
     Meeting,
     Participant,
     ParticipantRole,
     RegistrationStatus,
+    User,
 )
 from ..models.content import count_public_change
 from ..models.types import utcnow
@@ -42,6 +45,9 @@ from ..vocabulary import label
 
 APPROVED = RegistrationStatus.APPROVED
 WAITLISTED = RegistrationStatus.WAITLISTED
+# The registrations that hold or wait for a seat: those a delegation's one head may be among.
+ACTIVE = frozenset({RegistrationStatus.PENDING, WAITLISTED, APPROVED})
+HEAD = ParticipantRole.HEAD_OF_DELEGATION
 
 # Which actions each status allows: every other change is refused (InvalidTransition).
 TRANSITIONS: dict[str, frozenset[RegistrationStatus]] = {
@@ -85,6 +91,14 @@ class RegistrationClosed(RegistrationError):
     """Outside the meeting's registration period."""
 
 
+class NotYourDelegation(RegistrationError):
+    """A focal point nominating for an organisation they do not speak for (403 in the API)."""
+
+
+class HeadOfDelegationTaken(RegistrationError):
+    """The organisation has its head of delegation already (422 in the API)."""
+
+
 class InvalidTransition(RegistrationError):
     """The registration's status does not allow that action."""
 
@@ -112,7 +126,10 @@ class RegistrationRequest:
     role: ParticipantRole = ParticipantRole.DELEGATE
     honorific: str | None = None
     position: str | None = None
+    # The organisers' decision on travel support: only organisers give it.
     funded: bool | None = None
+    # The person's request for travel support, which the organisers decide on (`funded`).
+    travel_support_requested: bool | None = None
     needs_visa_letter: bool | None = None
     dietary: str | None = None
     accessibility: str | None = None
@@ -389,6 +406,18 @@ def _checked(
     for field in ("given_name", "family_name"):
         if not getattr(request, field).strip():
             problems[field] = _("This field is required.")
+    if not by_organiser and request.role not in PARTICIPATION_ROLES:
+        # The meeting's offices are given by the organisers, never chosen.
+        problems["role"] = _(
+            "Choose one of the roles offered: %(roles)s. The meeting's offices (chair, "
+            "rapporteur, organiser, secretariat) are given by the organisers.",
+            roles=", ".join(label(role) for role in PARTICIPATION_ROLES),
+        )
+    if not by_organiser and request.funded is not None:
+        problems["funded"] = _(
+            "Whether travel is funded is the organisers' decision: ask for travel support "
+            "instead (travel_support_requested)."
+        )
     if request.language is not None and request.language not in LANGUAGES:
         problems["language"] = _("Choose one of the languages offered.")
     if problems:
@@ -433,8 +462,62 @@ def _proposal_problems(meeting: Meeting, new: NewOrganisation) -> dict[str, str]
     return {}
 
 
+def _other_head(delegation_id: int, person_id: int | None) -> Participant | None:
+    """The delegation's head of delegation among its active registrations, other than
+    `person_id`'s; the meeting locked, so that two heads never arrive at once."""
+    query = sa.select(Participant).where(
+        Participant.delegation_id == delegation_id,
+        Participant.role == HEAD,
+        Participant.status.in_(ACTIVE),
+    )
+    if person_id is not None:
+        query = query.where(Participant.id != person_id)
+    return db.session.scalars(query.limit(1)).first()
+
+
+def _refuse_second_head(delegation: Delegation, person_id: int | None) -> None:
+    """An organisation has one head of delegation among its pending, waiting and approved
+    registrations, so never more than one approved: HeadOfDelegationTaken for a second."""
+    if _other_head(delegation.id, person_id) is None:
+        return
+    raise HeadOfDelegationTaken(
+        _("The registration has problems."),
+        {
+            "role": _(
+                "%(organisation)s has a head of delegation already. Choose another role, or "
+                "make the present head a delegate first.",
+                organisation=delegation.display_name,
+            )
+        },
+    )
+
+
+def speaks_for(user: User, delegation: Delegation) -> bool:
+    """Whether the account is one of the delegation's focal points."""
+    return (
+        db.session.scalar(
+            sa.select(FocalPoint.id).where(
+                FocalPoint.user_id == user.id, FocalPoint.delegation_id == delegation.id
+            )
+        )
+        is not None
+    )
+
+
+def _refuse_other_delegation(nominated_by: User, delegation: Delegation | None) -> None:
+    if delegation is None or not speaks_for(nominated_by, delegation):
+        raise NotYourDelegation(
+            _("You may nominate people for your own organisation only."),
+            {"organisation": _("You may nominate people for your own organisation only.")},
+        )
+
+
 def register(
-    meeting: Meeting, request: RegistrationRequest, *, by_organiser: bool = False
+    meeting: Meeting,
+    request: RegistrationRequest,
+    *,
+    by_organiser: bool = False,
+    nominated_by: User | None = None,
 ) -> Participant:
     """Record a registration; its status follows the meeting's approval rule and limits.
 
@@ -444,15 +527,24 @@ def register(
     may register people outside the registration period. A person whose registration was
     cancelled registers again in the same registration (its ref and history kept), as new.
     The person has an account afterwards (found or made), whoever registered them.
+
+    Only organisers give the meeting's offices (chair, rapporteur, organiser, secretariat)
+    and decide travel funding. `nominated_by`: the focal point nominating the person, for an
+    organisation they speak for only (NotYourDelegation). An organisation has one head of
+    delegation (HeadOfDelegationTaken for a second).
     """
     if not by_organiser and not registration_open(meeting):
         raise RegistrationClosed(_("Registration for this meeting is closed."))
+    if nominated_by is not None and request.new_organisation is not None:
+        _refuse_other_delegation(nominated_by, None)
     # Checked before the meeting is locked: the checks only read, and the section under the
     # lock is what every registration of the meeting queues for (on SQLite, every write of the
     # database). What could change meanwhile is read again under the lock, and the database's
     # keys have the last word: an organisation deleted since, or the same address registering
     # at the same moment, fails the commit (409), never the rules.
     delegation, email, earlier, ref = _checked_new(meeting, request, by_organiser=by_organiser)
+    if nominated_by is not None:
+        _refuse_other_delegation(nominated_by, delegation)
     # The same address is the same person, however they were registered: an account (without
     # a password until they choose one) lets them follow the registration. It needs no lock
     # of the meeting: the key on the address has the last word.
@@ -468,6 +560,8 @@ def register(
             meeting, _proposal_details(request.new_organisation)
         )
         db.session.flush()  # its id, for the registration
+    elif request.role is HEAD:
+        _refuse_second_head(delegation, earlier.id if earlier is not None else None)
     details: dict[str, Any] = {
         "delegation_id": delegation.id,
         "honorific": request.honorific or None,
@@ -478,6 +572,8 @@ def register(
         "email_key": mailbox_key(email),
         "role": request.role,
         "funded": request.funded,
+        "travel_support_requested": request.travel_support_requested,
+        "nominated_by_id": nominated_by.id if nominated_by is not None else None,
         "needs_visa_letter": request.needs_visa_letter,
         "dietary": request.dietary or None,
         "accessibility": request.accessibility or None,
@@ -542,7 +638,6 @@ def _inserted(
         "meeting_id": meeting.id,
         "ref": ref,
         "status": status,
-        "travel_support_requested": None,
     }
     if new_id is None:
         new_id = db.session.execute(_INSERT_PARTICIPANT_RETURNING_ID, values).scalar_one()
@@ -679,6 +774,8 @@ def _change(
                 organisation=person.delegation.display_name,
             )
         )
+    if action == "approve" and person.role is HEAD and person.status not in ACTIVE:
+        _refuse_second_head(person.delegation, person.id)
     was_approved = person.status is APPROVED
     before = person.status
     promoted: list[Participant] = []
@@ -736,7 +833,7 @@ def decide_many(
         before = person.status
         try:
             changed = _change(meeting, person, action, reason=reason)
-        except InvalidTransition as exc:
+        except (InvalidTransition, HeadOfDelegationTaken) as exc:
             outcomes.append(Decided(person, before, [], str(exc)))
         else:
             outcomes.append(Decided(person, before, changed))
@@ -755,6 +852,11 @@ def update_registration(
     db.session.refresh(person)
     delegation, email, _earlier = _checked(meeting, request, person)
     assert delegation is not None  # organisers choose from the list
+    becomes_head = request.role is HEAD and (
+        person.role is not HEAD or delegation.id != person.delegation_id
+    )
+    if becomes_head and person.status in ACTIVE:
+        _refuse_second_head(delegation, person.id)
     moving_approved = person.status is APPROVED and delegation.id != person.delegation_id
     if moving_approved and not delegation.confirmed:
         # An approved person is listed publicly: never under an unconfirmed organisation.
@@ -802,9 +904,11 @@ def update_registration(
     }
     if request.language is not None:  # None: the form did not ask, the person's stays
         values["language"] = request.language
-    for name in ("funded", "needs_visa_letter", "list_consent"):
+    if request.travel_support_requested is not None:  # likewise
+        values["travel_support_requested"] = request.travel_support_requested
+    for name in ("funded", "travel_support_requested", "needs_visa_letter", "list_consent"):
         # A box left unticked says "no" to what was never asked: not a change of the record.
-        if values[name] is False and getattr(person, name) is None:
+        if values.get(name) is False and getattr(person, name) is None:
             values[name] = None
     changed = [name for name, value in values.items() if getattr(person, name) != value]
     if not changed:
@@ -842,6 +946,7 @@ def request_from_mapping(data: dict[str, Any]) -> RegistrationRequest:
         honorific=data.get("honorific"),
         position=data.get("position"),
         funded=data.get("funded"),
+        travel_support_requested=data.get("travel_support_requested"),
         needs_visa_letter=data.get("needs_visa_letter"),
         dietary=data.get("dietary"),
         accessibility=data.get("accessibility"),
