@@ -301,3 +301,23 @@ def test_user_create_says_what_a_focal_point_lacks(
     )
     assert misplaced.exit_code == 1 and "focal point" in misplaced.output
     assert accounts.find_user("f@example.org") is None
+
+
+# -- documents ----------------------------------------------------------------------------------
+
+
+def test_a_document_with_two_heads_of_one_organisation_is_refused() -> None:
+    from eventapp.interchange.validate import check_document
+    from tests.factories import demo_document
+
+    doc = demo_document()
+    assert check_document(doc) == []
+    people = doc["participants"]
+    index = next(n for n, p in enumerate(people) if p["ref"] == "p-za-1")
+    people[index]["organisation"] = "th"  # Thailand has its head, p-th-1, already
+    problems = check_document(doc)
+    assert [(p.path, "head of delegation" in p.message) for p in problems] == [
+        (f"$.participants[{index}].role", True)
+    ]
+    people[index]["status"] = "declined"  # a declined head holds no seat
+    assert check_document(doc) == []

@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from .. import localtime
 from ..mailbox import mailbox_key
+from ..models.participant import holds_head_seat
 
 FORMAT = "wen-meeting/1"
 # Kosovo's user-assigned code is in common use by international organisations.
@@ -465,11 +466,19 @@ class _Meaning:
 
     def check_participants(self, organisations: set[str]) -> None:
         emails: dict[str, int] = {}
+        heads: dict[str, int] = {}
         for index, person in _dicts(self.doc.get("participants")):
             path = f"$.participants[{index}]"
             org = person.get("organisation")
             if isinstance(org, str) and org not in organisations:
                 self.add(f"{path}.organisation", f"no organisation has ref {org!r}")
+            if isinstance(org, str) and holds_head_seat(person.get("role"), person.get("status")):
+                if org in heads:
+                    self.add(
+                        f"{path}.role",
+                        f"{org!r} has a head of delegation already: $.participants[{heads[org]}]",
+                    )
+                heads.setdefault(org, index)
             email = person.get("email")
             if isinstance(email, str):
                 try:

@@ -46,6 +46,20 @@ class RegistrationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# The registrations that hold or wait for a seat: an organisation has one head of delegation
+# among them (so never two approved), whoever registers them, and in imported documents too.
+HEAD_SEAT_STATUSES = frozenset(
+    {RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED, RegistrationStatus.APPROVED}
+)
+
+
+def holds_head_seat(role: str | None, status: str | None) -> bool:
+    """Whether a registration of that role and status is its organisation's head of delegation."""
+    return role == ParticipantRole.HEAD_OF_DELEGATION.value and status in {
+        s.value for s in HEAD_SEAT_STATUSES
+    }
+
+
 class Participant(Model):
     __tablename__ = "participants"
     __table_args__ = (

@@ -40,13 +40,12 @@ from ..models import (
     User,
 )
 from ..models.content import count_public_change
+from ..models.participant import HEAD_SEAT_STATUSES
 from ..models.types import utcnow
 from ..vocabulary import label
 
 APPROVED = RegistrationStatus.APPROVED
 WAITLISTED = RegistrationStatus.WAITLISTED
-# The registrations that hold or wait for a seat: those a delegation's one head may be among.
-ACTIVE = frozenset({RegistrationStatus.PENDING, WAITLISTED, APPROVED})
 HEAD = ParticipantRole.HEAD_OF_DELEGATION
 
 # Which actions each status allows: every other change is refused (InvalidTransition).
@@ -468,7 +467,7 @@ def _other_head(delegation_id: int, person_id: int | None) -> Participant | None
     query = sa.select(Participant).where(
         Participant.delegation_id == delegation_id,
         Participant.role == HEAD,
-        Participant.status.in_(ACTIVE),
+        Participant.status.in_(HEAD_SEAT_STATUSES),
     )
     if person_id is not None:
         query = query.where(Participant.id != person_id)
@@ -774,7 +773,7 @@ def _change(
                 organisation=person.delegation.display_name,
             )
         )
-    if action == "approve" and person.role is HEAD and person.status not in ACTIVE:
+    if action == "approve" and person.role is HEAD and person.status not in HEAD_SEAT_STATUSES:
         _refuse_second_head(person.delegation, person.id)
     was_approved = person.status is APPROVED
     before = person.status
@@ -855,7 +854,7 @@ def update_registration(
     becomes_head = request.role is HEAD and (
         person.role is not HEAD or delegation.id != person.delegation_id
     )
-    if becomes_head and person.status in ACTIVE:
+    if becomes_head and person.status in HEAD_SEAT_STATUSES:
         _refuse_second_head(delegation, person.id)
     moving_approved = person.status is APPROVED and delegation.id != person.delegation_id
     if moving_approved and not delegation.confirmed:
@@ -1044,3 +1043,103 @@ def registrations_by_ref(meeting: Meeting, refs: list[str]) -> list[Participant]
             .order_by(Participant.registered_at.asc().nulls_first(), Participant.id)
         )
     )
+
+
+def register_in_place_of(
+    meeting: Meeting,
+    replaced: Participant,
+    request: RegistrationRequest,
+    *,
+    nominated_by: User | None = None,
+) -> Participant:
+    """A delegation replaces one of its people: `replaced` is cancelled and the new person
+    takes their seat with their status, under the meeting's lock. An approved seat passes
+    straight to the newcomer: the quota's count is unchanged and nobody on the waiting list
+    is promoted by the cancellation; a waiting newcomer keeps the replaced one's place in the
+    waiting order. Only a registration that holds or waits for a seat can be replaced
+    (InvalidTransition); the newcomer's details are checked as register() checks them, for
+    the replaced one's organisation (`request.organisation`). `nominated_by`: the focal point (NotYourDelegation
+    otherwise); None when an organiser replaces."""
+    by_organiser = nominated_by is None
+    if not by_organiser and not registration_open(meeting):
+        raise RegistrationClosed(_("Registration for this meeting is closed."))
+    if request.organisation != replaced.delegation.ref or request.new_organisation is not None:
+        raise RegistrationError(
+            _("The registration has problems."),
+            {"organisation": _("The newcomer takes a seat of the same organisation.")},
+        )
+    delegation, email, earlier, ref = _checked_new(meeting, request, by_organiser=by_organiser)
+    assert delegation is not None  # the replaced one's, chosen above
+    if nominated_by is not None:
+        _refuse_other_delegation(nominated_by, delegation)
+    account_made = ensure_account(email)
+    _lock(meeting)
+    db.session.refresh(replaced)
+    if replaced.status not in ACTIVE or replaced.delegation_id != delegation.id:
+        raise InvalidTransition(
+            _("A registration with the status “%(status)s” cannot be replaced.")
+            % {"status": label(replaced.status)}
+        )
+    if earlier is not None:
+        db.session.refresh(earlier)
+        if earlier.status is not RegistrationStatus.CANCELLED:  # renewed meanwhile
+            raise _already_registered(email)
+    seat = replaced.status
+    # Cancelled first, so that the replaced head's role can pass to the newcomer; the freed
+    # place is not offered to the waiting list (no _promote_waiting): it is the newcomer's.
+    _set_status(replaced, RegistrationStatus.CANCELLED, "replaced by its delegation")
+    db.session.flush()
+    if request.role is HEAD:
+        _refuse_second_head(delegation, earlier.id if earlier is not None else None)
+    details: dict[str, Any] = {
+        "delegation_id": delegation.id,
+        "honorific": request.honorific or None,
+        "given_name": request.given_name.strip(),
+        "family_name": request.family_name.strip(),
+        "position": request.position or None,
+        "email": email,
+        "email_key": mailbox_key(email),
+        "role": request.role,
+        "funded": request.funded,
+        "travel_support_requested": request.travel_support_requested,
+        "nominated_by_id": nominated_by.id if nominated_by is not None else None,
+        "needs_visa_letter": request.needs_visa_letter,
+        "dietary": request.dietary or None,
+        "accessibility": request.accessibility or None,
+        "list_consent": request.list_consent,
+        "language": request.language,
+        # A waiting newcomer waits where the replaced one waited.
+        "registered_at": replaced.registered_at if seat is WAITLISTED else utcnow(),
+        "checked_in_at": None,
+    }
+    why = f"replaces {replaced.ref}"
+    decided = None if seat is RegistrationStatus.PENDING else (seat, why)
+    if earlier is None:
+        # The row written now (no id drawn in advance): the caller reads it back at once.
+        person = _inserted(
+            meeting,
+            delegation,
+            ref,
+            details,
+            decided,
+            by_organiser=by_organiser,
+            first=account_made,
+        )
+    else:
+        if account_made is not None:
+            audit.write(account_made)
+        person = _renewed(earlier, delegation, details, decided, by_organiser=by_organiser)
+    audit.log(
+        "registration.replaced",
+        meeting=meeting,
+        target=_audit_target(replaced),
+        details={"replaced_by": person.ref},
+    )
+    audit.log(
+        "registration.replaces",
+        meeting=meeting,
+        target=_audit_target(person),
+        details={"replaces": replaced.ref},
+    )
+    db.session.flush()
+    return person
