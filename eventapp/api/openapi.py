@@ -110,7 +110,8 @@ def _registration_paths() -> dict[str, Any]:
         "/meetings/{slug}/registrations": {
             "get": {
                 "operationId": "listRegistrations",
-                "summary": "The meeting's registrations in order of arrival (organisers).",
+                "summary": "The meeting's registrations in order of arrival (organisers); "
+                "a focal point gets their own organisations' registrations alone.",
                 "parameters": [
                     _slug_parameter(),
                     {
@@ -140,9 +141,14 @@ def _registration_paths() -> dict[str, Any]:
             },
             "post": {
                 "operationId": "createRegistration",
-                "summary": "Register a participant (organisers). The status follows the "
-                "meeting's approval rule: pending when manual; approved when automatic and "
-                "quota and capacity allow, else waitlisted.",
+                "summary": "Register a participant (organisers), or nominate one for "
+                "their organisation (its focal points; 403 for another organisation). The "
+                "status follows the meeting's approval rule: pending when manual; approved "
+                "when automatic and quota and capacity allow, else waitlisted. Only organisers "
+                "give the meeting's offices (chair, rapporteur, organiser, secretariat) and "
+                "`funded`; people ask with `travel_support_requested`. An organisation has one "
+                "head of delegation among its pending, waiting and approved registrations "
+                "(422 for a second).",
                 "parameters": [_slug_parameter()],
                 "requestBody": {
                     "required": True,
@@ -155,6 +161,11 @@ def _registration_paths() -> dict[str, Any]:
                 "responses": {
                     "201": _participant_response("The stored registration."),
                     **_write_errors(),
+                    "403": _error(
+                        "The token's account may not do this: a focal point nominating for "
+                        "another organisation, or an account that is neither organiser nor "
+                        "focal point."
+                    ),
                     "404": not_found,
                     "409": _error("This e-mail address is registered for the meeting already."),
                 },
@@ -191,6 +202,11 @@ def _registration_paths() -> dict[str, Any]:
                     "403": _error("The token's account may not do this."),
                     "404": not_found,
                     "409": _error("The registration's status does not allow this."),
+                    **(
+                        {"422": _error("The organisation has its head of delegation already.")}
+                        if action == "approve"
+                        else {}
+                    ),
                 },
             }
         }
