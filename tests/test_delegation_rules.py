@@ -321,3 +321,27 @@ def test_a_document_with_two_heads_of_one_organisation_is_refused() -> None:
     ]
     people[index]["status"] = "declined"  # a declined head holds no seat
     assert check_document(doc) == []
+
+
+# -- invitations ----------------------------------------------------------------------------
+
+
+def test_an_invitation_link_sets_a_password_once(client: FlaskClient, demo_meeting: Any) -> None:
+    user = make_focal_point("invited@example.org", demo_meeting, "sawen")
+    user.password_hash = None  # named by an organiser: no password yet
+    db.session.commit()
+    link = accounts.invitation_link(user)
+    path = link.removeprefix(str(client.application.config["BASE_URL"]))
+    assert client.get(path).status_code == 200
+    data = {
+        "csrf_token": csrf_token(client, path),
+        "password": "a-long-enough-password",
+        "confirm": "a-long-enough-password",
+    }
+    assert client.post(path, data=data).status_code in (302, 303)
+    db.session.expire_all()
+    assert accounts.check_password(
+        accounts.find_user("invited@example.org"), "a-long-enough-password"
+    )  # type: ignore[arg-type]
+    assert client.get(path).status_code == 400  # used: the password it was made for changed
+    assert accounts.user_for_reset_token(path.rsplit("/", 1)[1] + "x") is None

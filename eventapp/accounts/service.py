@@ -181,6 +181,7 @@ def change_password(user: User, current: str, new: str) -> None:
 # -- password reset -----------------------------------------------------------------------
 
 RESET_MAX_AGE = 60 * 60  # seconds
+INVITATION_MAX_AGE = 14 * 24 * 60 * 60  # seconds: a fortnight
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -196,12 +197,28 @@ def reset_token(user: User) -> str:
     return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
 
 
+def _invitation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invitation")
+
+
+def invitation_link(user: User) -> str:
+    """The link that lets someone named to a role (a focal point, say) choose their password:
+    the reset page's, valid for INVITATION_MAX_AGE rather than an hour, since the person did
+    not ask for it and may read it days later; it works once, as a reset link does."""
+    token = _invitation_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+    return f"{current_app.config['BASE_URL']}/password/reset/{token}"
+
+
 def user_for_reset_token(token: str) -> User | None:
-    """The account a reset link is for, if the link is genuine, unused and under an hour old."""
+    """The account a reset link is for, if the link is genuine, unused and under an hour old
+    (an invitation's: under INVITATION_MAX_AGE)."""
     try:
         data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
     except (BadSignature, SignatureExpired):
-        return None
+        try:
+            data = _invitation_serializer().loads(token, max_age=INVITATION_MAX_AGE)
+        except (BadSignature, SignatureExpired):
+            return None
     if not isinstance(data, dict):
         return None
     user = db.session.get(User, data.get("u"))
