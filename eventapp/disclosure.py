@@ -21,6 +21,7 @@ from .models import (
     Meeting,
     OrganisationKind,
     Participant,
+    ParticipantRole,
     RegistrationStatus,
     Session,
     SessionKind,
@@ -170,7 +171,8 @@ def listed_person(person: Participant | None) -> ListedPerson | None:
 
 
 def listed_participants(meeting: Meeting) -> tuple[ListedGroup, ...]:
-    """Who may be listed by name, by organisation kind, organisation and family name.
+    """Who may be listed by name, by organisation kind, organisation and family name, each
+    organisation's head of delegation first.
 
     The public list of participants and the reports' annex both print this, and nothing else:
     names, honorifics and positions, never an e-mail address or a personal need.
@@ -192,7 +194,12 @@ def listed_participants(meeting: Meeting) -> tuple[ListedGroup, ...]:
     for delegation in delegations:
         members = sorted(
             by_delegation[delegation.id],
-            key=lambda p: (p.family_name.casefold(), p.given_name.casefold(), p.id),
+            key=lambda p: (
+                p.role is not ParticipantRole.HEAD_OF_DELEGATION,
+                p.family_name.casefold(),
+                p.given_name.casefold(),
+                p.id,
+            ),
         )
         listed = tuple(
             ListedPerson(p.honorific, p.given_name, p.family_name, p.position) for p in members

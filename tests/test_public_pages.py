@@ -269,6 +269,13 @@ def test_participants_grouped_by_kind_in_order_with_counts(client, demo_meeting)
     assert "Secretary-General, CITES Secretariat" in html
 
 
+def test_each_organisation_lists_its_head_of_delegation_first(client, demo_meeting):
+    html = page(client, PARTICIPANTS)
+    asean = html[html.index("ASEAN-WEN") :]
+    # ASEAN-WEN's head, Srisai, comes before its delegate Lan, though L sorts before S.
+    assert asean.index("Srisai") < asean.index("Lan")
+
+
 def test_agenda_in_spanish_uses_spanish_dates(client, demo_meeting):
     html = page(client, AGENDA + "?lang=es")
     assert '<html lang="es"' in html
