@@ -76,9 +76,9 @@ def test_csv_has_every_registration_with_its_details(client: FlaskClient, export
     assert lucia["Status"] == "Approved"
     assert lucia["E-mail address"] == "p-unodc@example.org"
     ke = next(r for r in rows if r["Reference"] == "p-ke-1")
-    assert (ke["Travel funded"], ke["Visa letter"]) == ("yes", "yes")
+    assert (ke["Travel support granted"], ke["Visa letter"]) == ("yes", "yes")
     late = next(r for r in rows if r["Reference"] == "p-late")
-    assert late["Status"] == "Waiting list" and late["Travel funded"] == ""
+    assert late["Status"] == "Waiting list" and late["Travel support granted"] == ""
     assert "Registered (Asia/Bangkok)" in rows[0]
 
 

@@ -648,6 +648,13 @@ def _whys() -> dict[str, str]:
 def history_lines(entries: Sequence[AuditEntry], field_labels: dict[str, str]) -> list[HistoryLine]:
     """The log's entries about a registration as sentences an organiser reads."""
     whys = _whys()
+    # The travel-support decisions, as travel.decision_of names them in the log.
+    travel_words = {
+        "granted": _("granted"),
+        "declined": _("declined"),
+        "undecided": _("not decided yet"),
+        None: "",
+    }
     statuses = {f"registration.{s.value}": s for s in RegistrationStatus}
     lines = []
     for entry in entries:
@@ -671,6 +678,11 @@ def history_lines(entries: Sequence[AuditEntry], field_labels: dict[str, str]) -
                 notes.append(_("Changed: %(fields)s.", fields=", ".join(changed)))
         elif entry.action == "registration.updated_by_participant":
             what = _("Details changed by the participant")
+        elif entry.action == "registration.travel_support":
+            decided = travel_words.get(details.get("to"), "")
+            what = _("Travel support: %(decision)s", decision=decided)
+            if details.get("note"):
+                notes.append(_("Note: %(note)s", note=details["note"]))
         else:
             what = entry.action
         if details.get("reason"):

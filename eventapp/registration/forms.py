@@ -126,7 +126,8 @@ class RegistrationForm(OwnDetailsForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     role = _role_field(PUBLIC_ROLES)
     travel_support_requested = BooleanField(
-        _l("I ask the organisers to fund my travel (they decide, and tell you)")
+        _l("I ask the organisers to fund my travel"),
+        description=_l("The organisers decide, and tell you by e-mail."),
     )
     language = SelectField(
         _l("Language for e-mails"),
@@ -221,8 +222,14 @@ class OrganiserRegistrationForm(RegistrationForm):
     def new_organisation(self) -> NewOrganisation | None:
         return None
 
-    travel_support_requested = BooleanField(_l("Asks for travel support"))
-    funded = BooleanField(_l("Travel funded by the organisers"))
+    travel_support_requested = BooleanField(_l("Asked for travel support"))
+    funded = BooleanField(
+        _l("Travel support granted"),
+        description=_l(
+            "The organisers' decision. To decline, or to write the person a note, use "
+            "“Travel support” on the registration's page: it tells them by e-mail."
+        ),
+    )
     needs_visa_letter = BooleanField(_l("Needs a letter of invitation for a visa"))
     list_consent = BooleanField(
         _l("Name, organisation and position may appear in the published list of participants")
@@ -260,7 +267,7 @@ class DeskFilterForm(Form):
         [k.value for k in KIND_ORDER],
     )
     organisation = SelectField(_l("Organisation"), validate_choice=False)
-    funded = _filter(_l("Travel funded"), _yes_no_choices(), YES_NO)
+    funded = _filter(_l("Travel support granted"), _yes_no_choices(), YES_NO)
     travel_support = _filter(_l("Asked for travel support"), _yes_no_choices(), YES_NO)
     visa_letter = _filter(_l("Visa letter"), _yes_no_choices(), YES_NO)
     checked_in = _filter(_l("Checked in"), _yes_no_choices(), YES_NO)

@@ -53,6 +53,7 @@ from .forms import (
     ReasonForm,
     RegistrationForm,
 )
+from .travel_forms import TravelSupportForm
 
 bp = Blueprint("registration", __name__)
 
@@ -398,7 +399,13 @@ def decide(slug: str, ref: str, action: str) -> ResponseReturnValue:
 @allow(ORGANISER)
 def detail(slug: str, ref: str) -> ResponseReturnValue:
     meeting = meeting_or_404(slug)
-    person = registration_or_404(meeting, ref)
+    return detail_page(meeting, registration_or_404(meeting, ref))
+
+
+def detail_page(
+    meeting: Meeting, person: Participant, travel_form: TravelSupportForm | None = None
+) -> str:
+    """A registration's page; `travel_form` as sent, with its errors (travel_routes.py)."""
     return render_template(
         "registration/detail.html",
         meeting=meeting,
@@ -406,6 +413,7 @@ def detail(slug: str, ref: str) -> ResponseReturnValue:
         actions=service.offered_actions(person.status),
         history=desk.history_lines(desk.history(meeting, person), _field_labels()),
         form=ReasonForm(formdata=None),
+        travel_form=travel_form or TravelSupportForm.of(person),
         language=recipient_language(meeting, person),
         language_names=OWN_LANGUAGE_NAMES,
     )
@@ -520,4 +528,5 @@ def add(slug: str) -> ResponseReturnValue:
     )
 
 
-from . import message_routes  # noqa: E402, F401  (the organisers' messages, on bp)
+# On bp: the organisers' messages, travel support.
+from . import message_routes, travel_routes  # noqa: E402, F401
