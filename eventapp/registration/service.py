@@ -1058,8 +1058,8 @@ def register_in_place_of(
     is promoted by the cancellation; a waiting newcomer keeps the replaced one's place in the
     waiting order. Only a registration that holds or waits for a seat can be replaced
     (InvalidTransition); the newcomer's details are checked as register() checks them, for
-    the replaced one's organisation (`request.organisation`). `nominated_by`: the focal point (NotYourDelegation
-    otherwise); None when an organiser replaces."""
+    the replaced one's organisation (`request.organisation`). `nominated_by`: the focal
+    point (NotYourDelegation otherwise); None when an organiser replaces."""
     by_organiser = nominated_by is None
     if not by_organiser and not registration_open(meeting):
         raise RegistrationClosed(_("Registration for this meeting is closed."))
@@ -1075,7 +1075,7 @@ def register_in_place_of(
     account_made = ensure_account(email)
     _lock(meeting)
     db.session.refresh(replaced)
-    if replaced.status not in ACTIVE or replaced.delegation_id != delegation.id:
+    if replaced.status not in HEAD_SEAT_STATUSES or replaced.delegation_id != delegation.id:
         raise InvalidTransition(
             _("A registration with the status “%(status)s” cannot be replaced.")
             % {"status": label(replaced.status)}
