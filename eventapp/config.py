@@ -54,6 +54,29 @@ def _seconds(name: str, default: int) -> int:
     return int(value)
 
 
+def _uploads_dir(instance_path: Path) -> Path:
+    """The folder of uploaded files (letters of nomination), made now if it is missing."""
+    folder = Path(os.environ.get("UPLOADS_DIR") or instance_path / "uploads").resolve()
+    try:
+        folder.mkdir(mode=0o750, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"UPLOADS_DIR {folder} cannot be made: {exc.strerror or exc}. "
+            "Point UPLOADS_DIR at a folder the application may write."
+        ) from exc
+    return folder
+
+
+def _byte_count(name: str, default: int, most: int) -> int:
+    """A whole number of bytes from the environment, or the default when it is not set."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) <= most:
+        raise ConfigurationError(f"{name} must be a whole number of bytes from 1 to {most}.")
+    return int(value)
+
+
 # Used only while MAIL_FROM is unset: .invalid never delivers, so no one is written to by mistake.
 DEVELOPMENT_SENDER = "eventapp <no-reply@eventapp.invalid>"
 
@@ -97,6 +120,12 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "SECRET_KEY": _secret_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "REPORTS_DIR": Path(os.environ.get("REPORTS_DIR") or PROJECT_ROOT / "reports").resolve(),
+        # Uploaded files, by content (eventapp/uploads.py): outside the database and the code.
+        "UPLOADS_DIR": _uploads_dir(instance_path),
+        # A letter of nomination's largest size; the request itself may be up to MAX_CONTENT_LENGTH.
+        "NOMINATION_LETTER_MAX_BYTES": _byte_count(
+            "NOMINATION_LETTER_MAX_BYTES", 5 * 1024 * 1024, 15 * 1024 * 1024
+        ),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "MAIL_URL": os.environ.get("MAIL_URL") or None,
         "MAIL_FROM": _mail_from(),
