@@ -528,5 +528,9 @@ def add(slug: str) -> ResponseReturnValue:
     )
 
 
-# On bp: the organisers' messages, travel support.
-from . import message_routes, travel_routes  # noqa: E402, F401
+# On bp: the organisers' messages, personal data rights, travel support.
+from . import (  # noqa: E402, F401
+    message_routes,
+    privacy_routes,
+    travel_routes,
+)
