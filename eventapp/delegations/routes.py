@@ -421,3 +421,7 @@ def remove_focal_point(slug: str, ref: str, user_id: int) -> ResponseReturnValue
         "success",
     )
     return redirect(url_for("delegations.focal_points", slug=slug, ref=ref), code=303)
+
+
+# The letters of nomination, on the same blueprint (their views are the letters' module's).
+from . import letter_routes  # noqa: E402, F401
