@@ -79,6 +79,9 @@ def test_the_public_form_stores_the_request_never_the_decision(client: FlaskClie
     page = client.get(REGISTER).get_data(as_text=True)
     assert "I ask the organisers to fund my travel" in page
     assert "The organisers decide, and tell you by e-mail." in page
+    # The privacy notice, before the person gives anything.
+    assert page.index('id="privacy-notice"') < page.index('type="submit" class="button">Register')
+    assert f"/meetings/{DEMO_SLUG}/privacy" in page
     data = registration_form(client, travel_support_requested="y", funded="y")
     assert client.post(REGISTER, data=data).status_code == 303
     person = db.session.scalar(
@@ -226,14 +229,21 @@ def test_the_person_sees_the_decision_and_the_note(app: Flask, desk: Meeting) ->
     person = _person()
     person.travel_support_note = "The budget is spent."
     db.session.commit()
-    with app.test_request_context():
-        from flask import render_template_string
-
-        html = render_template_string(
-            '{% include "registration/_travel_support_own.html" %}', person=_person()
-        )
+    # On their own page, signed in with the address they registered with.
+    make_account(ASKER_ADDRESS)
+    client = app.test_client()
+    sign_in(client, ASKER_ADDRESS)
+    html = client.get(f"/account/registrations/{person.id}").get_data(as_text=True)
+    assert 'id="travel-support"' in html
     assert "The organisers cannot fund your travel." in html
     assert "The budget is spent." in html
+    # Marked not funded without having asked (as older records say): nothing was refused.
+    _requests({})
+    db.session.execute(sa.update(Participant).values(funded=False))
+    db.session.commit()
+    html = client.get(f"/account/registrations/{person.id}").get_data(as_text=True)
+    assert "You did not ask the organisers to fund your travel." in html
+    assert "cannot fund" not in html
 
 
 @pytest.mark.parametrize("who", ["participant", "focal point"])
