@@ -561,26 +561,7 @@ def register(
         db.session.flush()  # its id, for the registration
     elif request.role is HEAD:
         _refuse_second_head(delegation, earlier.id if earlier is not None else None)
-    details: dict[str, Any] = {
-        "delegation_id": delegation.id,
-        "honorific": request.honorific or None,
-        "given_name": request.given_name.strip(),
-        "family_name": request.family_name.strip(),
-        "position": request.position or None,
-        "email": email,
-        "email_key": mailbox_key(email),
-        "role": request.role,
-        "funded": request.funded,
-        "travel_support_requested": request.travel_support_requested,
-        "nominated_by_id": nominated_by.id if nominated_by is not None else None,
-        "needs_visa_letter": request.needs_visa_letter,
-        "dietary": request.dietary or None,
-        "accessibility": request.accessibility or None,
-        "list_consent": request.list_consent,
-        "language": request.language,
-        "registered_at": utcnow(),
-        "checked_in_at": None,
-    }
+    details = _new_details(request, delegation, email, nominated_by)
     # The organisation's quota, the capacity and the counts as they stand now the meeting is
     # locked; an organisation deleted meanwhile leaves nothing to register for.
     limits = _limits(meeting, delegation.id, new=earlier is None)
@@ -604,6 +585,32 @@ def register(
     if account_made is not None:
         audit.write(account_made)
     return _renewed(earlier, delegation, details, decided, by_organiser=by_organiser)
+
+
+def _new_details(
+    request: RegistrationRequest, delegation: Delegation, email: str, nominated_by: User | None
+) -> dict[str, Any]:
+    """A new registration's columns, as the request gives them (the status aside)."""
+    return {
+        "delegation_id": delegation.id,
+        "honorific": request.honorific or None,
+        "given_name": request.given_name.strip(),
+        "family_name": request.family_name.strip(),
+        "position": request.position or None,
+        "email": email,
+        "email_key": mailbox_key(email),
+        "role": request.role,
+        "funded": request.funded,
+        "travel_support_requested": request.travel_support_requested,
+        "nominated_by_id": nominated_by.id if nominated_by is not None else None,
+        "needs_visa_letter": request.needs_visa_letter,
+        "dietary": request.dietary or None,
+        "accessibility": request.accessibility or None,
+        "list_consent": request.list_consent,
+        "language": request.language,
+        "registered_at": utcnow(),
+        "checked_in_at": None,
+    }
 
 
 # Built once: the registration's row is written by one statement (see _inserted).
@@ -1091,27 +1098,9 @@ def register_in_place_of(
     db.session.flush()
     if request.role is HEAD:
         _refuse_second_head(delegation, earlier.id if earlier is not None else None)
-    details: dict[str, Any] = {
-        "delegation_id": delegation.id,
-        "honorific": request.honorific or None,
-        "given_name": request.given_name.strip(),
-        "family_name": request.family_name.strip(),
-        "position": request.position or None,
-        "email": email,
-        "email_key": mailbox_key(email),
-        "role": request.role,
-        "funded": request.funded,
-        "travel_support_requested": request.travel_support_requested,
-        "nominated_by_id": nominated_by.id if nominated_by is not None else None,
-        "needs_visa_letter": request.needs_visa_letter,
-        "dietary": request.dietary or None,
-        "accessibility": request.accessibility or None,
-        "list_consent": request.list_consent,
-        "language": request.language,
-        # A waiting newcomer waits where the replaced one waited.
-        "registered_at": replaced.registered_at if seat is WAITLISTED else utcnow(),
-        "checked_in_at": None,
-    }
+    details = _new_details(request, delegation, email, nominated_by)
+    if seat is WAITLISTED:  # a waiting newcomer waits where the replaced one waited
+        details["registered_at"] = replaced.registered_at
     why = f"replaces {replaced.ref}"
     decided = None if seat is RegistrationStatus.PENDING else (seat, why)
     if earlier is None:
