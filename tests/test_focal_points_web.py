@@ -435,3 +435,67 @@ def test_withdrawing_an_approved_member_promotes_the_oldest_waiting_of_the_deleg
     assert any("approved" in mail_text(m) for m in delivered_to(app, "waiting@example.org"))
     # Nothing left to withdraw: back to the delegation.
     assert client.get(path).status_code == 303
+
+
+def test_a_waiting_newcomer_keeps_the_place_in_the_waiting_order(
+    client: FlaskClient, focal: Meeting
+) -> None:
+    _fill_the_delegation(client)
+    path = f"{ASEAN}/nominate"
+    client.post(path, data=_nomination(client, path, email="later@example.org"))
+    replace = f"{ASEAN}/members/{_by_email('waiting@example.org').ref}/replace"  # type: ignore[union-attr]
+    answer = client.post(replace, data=_nomination(client, replace, email="stand-in@example.org"))
+    assert answer.status_code == 303
+    stand_in = _by_email("stand-in@example.org")
+    assert stand_in is not None and stand_in.status is WAITLISTED
+    assert _count(APPROVED) == 3 and _count(WAITLISTED) == 2
+    # A seat is freed: it goes to the stand-in, who waits where the replaced one waited.
+    withdraw = f"{ASEAN}/members/p-asean-2/withdraw"
+    client.post(withdraw, data={"csrf_token": csrf_token(client, withdraw)})
+    stand_in = _by_email("stand-in@example.org")
+    later = _by_email("later@example.org")
+    assert stand_in is not None and stand_in.status is APPROVED
+    assert later is not None and later.status is WAITLISTED
+
+
+def test_with_manual_approval_a_pending_member_is_replaced_by_a_pending_one(
+    client: FlaskClient,
+) -> None:
+    meeting = open_meeting(approval="manual")
+    make_focal_point(FOCAL, meeting, "asean-wen")
+    sign_in(client, FOCAL)
+    path = f"{ASEAN}/nominate"
+    client.post(path, data=_nomination(client, path, email="first@example.org"))
+    first = _by_email("first@example.org")
+    assert first is not None and first.status is RegistrationStatus.PENDING
+    replace = f"{ASEAN}/members/{first.ref}/replace"
+    answer = client.post(replace, data=_nomination(client, replace, email="second@example.org"))
+    assert answer.status_code == 303
+    second = _by_email("second@example.org")
+    assert second is not None and second.status is RegistrationStatus.PENDING
+    assert _person(first.ref).status is RegistrationStatus.CANCELLED
+    # A cancelled registration is history: nothing left to replace.
+    assert client.get(replace).status_code == 303
+
+
+def test_a_delegation_without_quota_says_so(client: FlaskClient) -> None:
+    doc = demo_document()
+    doc["meeting"]["quotas"] = {}
+    meeting = load(doc)
+    make_focal_point(FOCAL, meeting, "asean-wen")
+    sign_in(client, FOCAL)
+    html = client.get(ASEAN).get_data(as_text=True)
+    assert "no quota" in html and "Places left" not in html
+    assert "Registration for this meeting is closed" in html  # and no way to nominate
+    assert f"{ASEAN}/nominate" not in html
+
+
+def test_an_organiser_nominates_on_the_delegation_page_as_an_organiser(
+    app: Flask, client: FlaskClient, desk: Meeting
+) -> None:
+    path = f"{ASEAN}/nominate"
+    answer = client.post(path, data=_nomination(client, path))
+    assert answer.status_code == 303
+    siti = _by_email("siti@example.org")
+    assert siti is not None and siti.nominated_by_id is None
+    assert delivered_to(app, "siti@example.org")
