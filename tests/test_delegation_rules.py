@@ -345,3 +345,37 @@ def test_an_invitation_link_sets_a_password_once(client: FlaskClient, demo_meeti
     )  # type: ignore[arg-type]
     assert client.get(path).status_code == 400  # used: the password it was made for changed
     assert accounts.user_for_reset_token(path.rsplit("/", 1)[1] + "x") is None
+
+
+# -- the desk's history -------------------------------------------------------------------------
+
+
+def test_the_desk_history_says_what_the_focal_point_did(client: FlaskClient, desk: Any) -> None:
+    from eventapp.delegations import nominations
+    from eventapp.delegations import service as delegations
+    from eventapp.registration import service as registration
+
+    focal = make_focal_point("focal@example.org", desk, "asean-wen")
+    asean = delegations.delegation(desk, "asean-wen")
+    assert asean is not None
+    delegate = db.session.scalar(sa.select(Participant).where(Participant.ref == "p-asean-2"))
+    assert delegate is not None
+    nominations.make_head(desk, asean, delegate)
+    request = registration.RegistrationRequest(
+        organisation="asean-wen",
+        given_name="Nia",
+        family_name="Rahman",
+        email="nia@example.org",
+    )
+    newcomer = nominations.replace(desk, asean, delegate, request, by=focal)
+    db.session.commit()
+    page = client.get(f"/meetings/{DEMO_SLUG}/manage/registrations/p-asean-2").get_data(
+        as_text=True
+    )
+    assert "Role changed from Delegate to Head of delegation" in page
+    assert f"Replaced by {newcomer.ref}" in page
+    assert "registration.replaced" not in page and "registration.role_changed" not in page
+    page = client.get(f"/meetings/{DEMO_SLUG}/manage/registrations/{newcomer.ref}").get_data(
+        as_text=True
+    )
+    assert "Replaces p-asean-2" in page

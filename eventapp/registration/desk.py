@@ -40,6 +40,7 @@ from ..models import (
     Meeting,
     OrganisationKind,
     Participant,
+    ParticipantRole,
     RegistrationStatus,
 )
 from ..vocabulary import label
@@ -645,6 +646,13 @@ def _whys() -> dict[str, str]:
     }
 
 
+def _role_word(value: Any) -> str:
+    try:
+        return label(ParticipantRole(value))
+    except ValueError:
+        return str(value or "")
+
+
 def history_lines(entries: Sequence[AuditEntry], field_labels: dict[str, str]) -> list[HistoryLine]:
     """The log's entries about a registration as sentences an organiser reads."""
     whys = _whys()
@@ -683,6 +691,22 @@ def history_lines(entries: Sequence[AuditEntry], field_labels: dict[str, str]) -
             what = _("Travel support: %(decision)s", decision=decided)
             if details.get("note"):
                 notes.append(_("Note: %(note)s", note=details["note"]))
+        elif entry.action == "registration.role_changed":
+            what = _(
+                "Role changed from %(before)s to %(after)s",
+                before=_role_word(details.get("from")),
+                after=_role_word(details.get("to")),
+            )
+        elif entry.action == "registration.replaced":
+            what = _("Replaced by %(ref)s", ref=details.get("replaced_by", ""))
+        elif entry.action == "registration.replaces":
+            what = _("Replaces %(ref)s", ref=details.get("replaces", ""))
+        elif entry.action == "delegation.nomination_withdrawn":
+            what = _("Nomination withdrawn by the organisation's focal point")
+        elif entry.action == "registration.erased":
+            what = _("Erased by the participant")
+        elif entry.action == "registration.data_downloaded":
+            what = _("Personal data downloaded by the participant")
         else:
             what = entry.action
         if details.get("reason"):
