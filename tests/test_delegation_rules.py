@@ -379,3 +379,16 @@ def test_the_desk_history_says_what_the_focal_point_did(client: FlaskClient, des
         as_text=True
     )
     assert "Replaces p-asean-2" in page
+
+
+def test_a_focal_point_finds_their_delegation_on_their_account_page(
+    client: FlaskClient, demo_meeting: Any
+) -> None:
+    from tests.helpers import sign_in
+
+    make_focal_point("focal@example.org", demo_meeting, "sawen")
+    sign_in(client, "focal@example.org")
+    page = client.get("/account").get_data(as_text=True)
+    assert "Delegations you speak for" in page
+    assert f'href="/meetings/{DEMO_SLUG}/delegations/sawen"' in page
+    assert client.get(f"/meetings/{DEMO_SLUG}/delegations/sawen").status_code == 200

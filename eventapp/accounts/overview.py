@@ -10,7 +10,16 @@ from sqlalchemy.orm import selectinload
 
 from ..agenda.feeds import PersonalCalendar, personal_calendars
 from ..extensions import db
-from ..models import AccountRole, ApiToken, Meeting, MeetingRole, Participant, User
+from ..models import (
+    AccountRole,
+    ApiToken,
+    Delegation,
+    FocalPoint,
+    Meeting,
+    MeetingRole,
+    Participant,
+    User,
+)
 from .permissions import is_chair, is_rapporteur
 
 
@@ -19,6 +28,16 @@ class Appointment:
     slug: str
     title: str
     role: AccountRole
+
+
+@dataclass(frozen=True)
+class SpokenFor:
+    """A delegation the account is a focal point of."""
+
+    meeting_slug: str
+    meeting_title: str
+    ref: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class AccountOverview:
     email: str
     is_admin: bool
     appointments: list[Appointment]
+    delegations: list[SpokenFor]
     registrations: list[OwnRegistration]
     tokens: list[TokenRow]
     calendars: list[PersonalCalendar]
@@ -58,6 +78,13 @@ def account_overview(user: User) -> AccountOverview:
         .join(MeetingRole, MeetingRole.meeting_id == Meeting.id)
         .where(MeetingRole.user_id == user.id)
         .order_by(Meeting.start_date.desc(), MeetingRole.role)
+    ).all()
+    spoken_for = db.session.execute(
+        sa.select(Meeting.slug, Meeting.title, Delegation.ref, Delegation.name)
+        .join(Delegation, Delegation.meeting_id == Meeting.id)
+        .join(FocalPoint, FocalPoint.delegation_id == Delegation.id)
+        .where(FocalPoint.user_id == user.id)
+        .order_by(Meeting.start_date.desc(), Delegation.name)
     ).all()
     people = db.session.scalars(
         sa.select(Participant)
@@ -78,6 +105,7 @@ def account_overview(user: User) -> AccountOverview:
         email=user.email,
         is_admin=user.is_admin,
         appointments=[Appointment(slug, title, role) for slug, title, role in appointments],
+        delegations=[SpokenFor(*row) for row in spoken_for],
         registrations=[
             OwnRegistration(
                 participant_id=p.id,
