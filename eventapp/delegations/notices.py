@@ -1,7 +1,7 @@
 """What focal points and the people they nominate are told by e-mail, in their language.
 
 Each is a notice in the outbox, stored with the change and written when it leaves: a link to
-choose a password is made then, so that its hour starts with the message.
+choose a password is made then, so that its fortnight starts with the message.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from .. import mail
 from ..accounts.permissions import participant_of
-from ..accounts.service import find_user, reset_token
+from ..accounts.service import find_user, invitation_link
 from ..agenda.notify import meeting_title, recipient_language
 from ..extensions import db
 from ..models import Delegation, Meeting, Participant, RegistrationStatus, User
@@ -27,7 +27,7 @@ def _base() -> str:
 
 
 def _how_to_sign_in(user: User | None) -> str:
-    """Sign in, or first choose a password: a link that works once, for an hour."""
+    """Sign in, or first choose a password: a link that works once, for a fortnight."""
     base = _base()
     if user is not None and user.password_hash:
         return _("Sign in at %(login)s with this e-mail address.", login=f"{base}/login")
@@ -37,10 +37,10 @@ def _how_to_sign_in(user: User | None) -> str:
             forgot=f"{base}/password/forgot",
         )
     return _(
-        "You have no password yet. Choose one with this link, which works once and for an "
-        "hour:\n%(link)s\n\nIf it has expired, ask for a new one at %(forgot)s, then sign in "
+        "You have no password yet. Choose one with this link, which works once and for two "
+        "weeks:\n%(link)s\n\nIf it has expired, ask for a new one at %(forgot)s, then sign in "
         "with this e-mail address.",
-        link=f"{base}/password/reset/{reset_token(user)}",
+        link=invitation_link(user),
         forgot=f"{base}/password/forgot",
     )
 
