@@ -246,6 +246,7 @@ def test_a_nomination_is_approved_while_places_last_then_waits_and_is_told(
     (message,) = delivered_to(app, "siti@example.org")
     text = mail_text(message)
     assert f"/account/registrations/{siti.id}" in text
+    assert FOCAL in text  # who nominated them: their focal point
     assert re.search(r"http://\S+/password/reset/\S+", text)  # no password yet
     assert 'lang="es"' in _html_part(message)
     # The quota of 3 is reached: the next waits.
@@ -498,4 +499,6 @@ def test_an_organiser_nominates_on_the_delegation_page_as_an_organiser(
     assert answer.status_code == 303
     siti = _by_email("siti@example.org")
     assert siti is not None and siti.nominated_by_id is None
-    assert delivered_to(app, "siti@example.org")
+    (told,) = delivered_to(app, "siti@example.org")
+    assert "The organisers of First Global Meeting" in mail_text(told)
+    assert "has registered you" not in mail_text(told)

@@ -34,7 +34,7 @@ class NominationForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), Email(), Length(max=254)],
-        description=_l("Their own: they are told there, and sign in with it."),
+        description=_l("The person's own address: they are told there, and sign in with it."),
     )
     role = SelectField(
         _l("Role"),

@@ -20,6 +20,7 @@ from ..agenda.notify import meeting_title, recipient_language
 from ..extensions import db
 from ..models import Delegation, Meeting, Participant, RegistrationStatus, User
 from ..registration.notices import status_sentence
+from ..registration.service import speaks_for
 
 
 def _base() -> str:
@@ -51,6 +52,12 @@ def _name_of(meeting: Meeting, user: User | None) -> str:
         return ""
     own = participant_of(user, meeting)
     return own.full_name if own is not None else user.email
+
+
+def _focal_point_of(user: User | None, person: Participant) -> bool:
+    """Whether the account that acted speaks for the person's delegation (else it was an
+    organiser, and the message says the organisers did it)."""
+    return user is not None and speaks_for(user, person.delegation)
 
 
 # -- a focal point named ----------------------------------------------------------------------
@@ -130,12 +137,19 @@ def write_nominated_notice(notice: dict[str, Any]) -> EmailMessage | None:
     by = db.session.get(User, notice.get("by"))
     with force_locale(lang):
         title = meeting_title(meeting, lang)
-        opening = _(
-            "%(focal_point)s, for %(organisation)s, has registered you for %(meeting)s.",
-            focal_point=_name_of(meeting, by) or _("The organisers"),
-            organisation=person.delegation.display_name,
-            meeting=title,
-        )
+        if _focal_point_of(by, person):
+            opening = _(
+                "%(focal_point)s, for %(organisation)s, has registered you for %(meeting)s.",
+                focal_point=_name_of(meeting, by),
+                organisation=person.delegation.display_name,
+                meeting=title,
+            )
+        else:
+            opening = _(
+                "The organisers of %(meeting)s have registered you, for %(organisation)s.",
+                organisation=person.delegation.display_name,
+                meeting=title,
+            )
         if notice.get("replaces"):
             opening += " " + _(
                 "You take the place of %(name)s in the delegation.", name=notice["replaces"]
@@ -185,7 +199,15 @@ def write_replaced_notice(notice: dict[str, Any]) -> EmailMessage | None:
                 _(
                     "%(focal_point)s, for %(organisation)s, has given your place in the "
                     "delegation to %(meeting)s to %(newcomer)s.",
-                    focal_point=_name_of(meeting, by) or _("The organisers"),
+                    focal_point=_name_of(meeting, by),
+                    organisation=person.delegation.display_name,
+                    meeting=title,
+                    newcomer=notice.get("newcomer") or "",
+                )
+                if _focal_point_of(by, person)
+                else _(
+                    "The organisers of %(meeting)s have given your place in the delegation of "
+                    "%(organisation)s to %(newcomer)s.",
                     organisation=person.delegation.display_name,
                     meeting=title,
                     newcomer=notice.get("newcomer") or "",

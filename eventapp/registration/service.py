@@ -1073,7 +1073,7 @@ def register_in_place_of(
     if request.organisation != replaced.delegation.ref or request.new_organisation is not None:
         raise RegistrationError(
             _("The registration has problems."),
-            {"organisation": _("The newcomer takes a seat of the same organisation.")},
+            {"organisation": _("The replacement must be of the same organisation.")},
         )
     delegation, email, earlier, ref = _checked_new(meeting, request, by_organiser=by_organiser)
     assert delegation is not None  # the replaced one's, chosen above
