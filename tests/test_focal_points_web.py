@@ -429,6 +429,14 @@ def test_withdrawing_an_approved_member_promotes_the_oldest_waiting_of_the_deleg
     answer = client.post(path, data={"csrf_token": csrf_token(client, path)})
     assert answer.status_code == 303
     assert _person("p-asean-2").status is RegistrationStatus.CANCELLED
+    cancelled = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "registration.cancelled",
+            AuditEntry.target.like("p-asean-2 %"),
+        )
+    ).one()
+    assert cancelled.details is not None
+    assert cancelled.details["why"] == "cancelled by the organisation's focal point"
     waiting = _by_email("waiting@example.org")
     assert waiting is not None and waiting.status is APPROVED
     assert _count(APPROVED) == 3

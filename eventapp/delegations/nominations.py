@@ -166,12 +166,15 @@ def replace(
     )
 
 
-def withdraw(meeting: Meeting, delegation: Delegation, person: Participant) -> list[Participant]:
+def withdraw(
+    meeting: Meeting, delegation: Delegation, person: Participant, by: User
+) -> list[Participant]:
     """Cancel a nomination; a freed seat goes to the waiting list. Every registration whose
     status changed, to tell once committed."""
     if person.delegation_id != delegation.id:
         raise NotAMember(_("This person is not one of the delegation's."))
-    changed = registration.change(meeting, person, "cancel")
+    by_focal_point = nominator(by, meeting, delegation) is not None
+    changed = registration.change(meeting, person, "cancel", by_focal_point=by_focal_point)
     audit.log(
         "delegation.nomination_withdrawn",
         meeting=meeting,

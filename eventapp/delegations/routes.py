@@ -276,7 +276,7 @@ def withdraw(slug: str, ref: str, member: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        changed = nominations.withdraw(meeting, delegation, person)
+        changed = nominations.withdraw(meeting, delegation, person, signed_in_account())
     except registration.RegistrationError as exc:
         unit_of_work.discard()
         flash(str(exc), "error")

@@ -741,19 +741,26 @@ def change(
     action: str,
     *,
     by_participant: bool = False,
+    by_focal_point: bool = False,
     reason: str | None = None,
 ) -> list[Participant]:
     """approve, decline or cancel a registration; freed places go to the waiting list.
 
     Returns every registration whose status changed (this one, and any promoted), so that
     the caller can tell them once the change is committed. `reason`, the organisers' words,
-    is kept in the audit log with the change.
+    is kept in the audit log with the change. Who did it (the participant, their
+    organisation's focal point, else an organiser) is said in the log too.
     """
     if action not in TRANSITIONS:
         raise InvalidTransition(_("Unknown action."))
     _lock(meeting)
     db.session.refresh(person)  # the status as it stands now that the meeting is locked
-    return _change(meeting, person, action, by_participant=by_participant, reason=reason)
+    by = (
+        "the participant"
+        if by_participant
+        else ("the organisation's focal point" if by_focal_point else "an organiser")
+    )
+    return _change(meeting, person, action, by=by, reason=reason)
 
 
 def _change(
@@ -761,10 +768,11 @@ def _change(
     person: Participant,
     action: str,
     *,
-    by_participant: bool = False,
+    by: str = "an organiser",
     reason: str | None = None,
 ) -> list[Participant]:
-    """change(), the meeting locked and the person read under the lock."""
+    """change(), the meeting locked and the person read under the lock; `by`: who, in words
+    for the log."""
     if person.status not in TRANSITIONS[action]:
         messages = {
             "approve": _("A registration with the status “%(status)s” cannot be approved."),
@@ -785,7 +793,6 @@ def _change(
     was_approved = person.status is APPROVED
     before = person.status
     promoted: list[Participant] = []
-    by = "the participant" if by_participant else "an organiser"
     reason = (reason or "").strip() or None
     if action == "approve":
         if not was_approved:
