@@ -28,6 +28,15 @@ _LOCK = (
     .where(_meetings.c.id == sa.bindparam("meeting_id"))
     .values(id=_meetings.c.id)
 )
+# On PostgreSQL a row lock needs no write: FOR NO KEY UPDATE waits for, and holds off, every
+# other lock of the row and every UPDATE of it, as the UPDATE above does, without making a
+# new version of the meeting's row at each registration (thousands of dead versions that
+# every later read of the meeting steps over until a vacuum).
+_LOCK_ROW = (
+    sa.select(_meetings.c.id)
+    .where(_meetings.c.id == sa.bindparam("meeting_id"))
+    .with_for_update(key_share=True)
+)
 
 
 def lock_meeting(meeting: Meeting, *, read_again: bool = True) -> None:
@@ -37,10 +46,13 @@ def lock_meeting(meeting: Meeting, *, read_again: bool = True) -> None:
     the request waited. `read_again=False`: the caller reads what it needs of the meeting
     itself, in its own first statement under the lock (a registration's limits).
 
-    An UPDATE that changes nothing takes PostgreSQL's row lock and, being a write, SQLite's
-    database lock; it waits for any other writer of the meeting instead of racing it. Core,
-    not ORM: taking a lock is not a change of the meeting's content (see models/content.py).
+    On SQLite an UPDATE that changes nothing takes the database lock, being a write; on
+    PostgreSQL, SELECT … FOR NO KEY UPDATE takes the row's lock. Either waits for any other
+    writer of the meeting instead of racing it. Core, not ORM: taking a lock is not a change
+    of the meeting's content (see models/content.py).
     """
-    db.session.connection().execute(_LOCK, {"meeting_id": meeting.id})
+    connection = db.session.connection()
+    statement = _LOCK_ROW if connection.dialect.name == "postgresql" else _LOCK
+    connection.execute(statement, {"meeting_id": meeting.id})
     if read_again:
         db.session.refresh(meeting)
