@@ -11,7 +11,8 @@ import re
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
@@ -368,3 +369,21 @@ def session_form(client: FlaskClient, **fields: Any) -> dict[str, Any]:
     }
     data.update(fields)
     return data
+
+
+def at_once(app: Flask, jobs: list[Callable[[FlaskClient], Any]]) -> list[Any]:
+    """Run each job in its own thread with its own client, all released together."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def run(index: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        results[index] = jobs[index](client)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -12,33 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
 from flask.testing import FlaskClient
 
 from eventapp.extensions import db
 from eventapp.models import Participant, Session
 from tests.factories import DEMO_SLUG, demo_document, load, make_account
-from tests.helpers import bearer
+from tests.helpers import at_once, bearer
 
 API = f"/api/v1/meetings/{DEMO_SLUG}"
-
-
-def at_once(app: Flask, jobs: list[Callable[[FlaskClient], Any]]) -> list[Any]:
-    """Run each job in its own thread with its own client, all released together."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(index: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        results[index] = jobs[index](client)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def organiser_headers(meeting) -> dict[str, str]:  # type: ignore[no-untyped-def]

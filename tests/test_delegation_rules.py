@@ -4,8 +4,6 @@ public form, the desk and the command line alike, and under concurrent nominatio
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +14,7 @@ from eventapp.accounts import service as accounts
 from eventapp.extensions import db
 from eventapp.models import FocalPoint, Participant, RegistrationStatus
 from tests.factories import DEMO_SLUG, make_focal_point, open_meeting, participant
-from tests.helpers import bearer, csrf_token, organiser_headers
+from tests.helpers import at_once, bearer, csrf_token, organiser_headers
 
 API = f"/api/v1/meetings/{DEMO_SLUG}"
 
@@ -201,23 +199,6 @@ def test_the_public_form_refuses_an_office_and_a_second_head(client: FlaskClient
 # -- nominations at the same moment -----------------------------------------------------------
 
 
-def _at_once(app: Flask, jobs: list[Callable[[FlaskClient], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(index: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        results[index] = jobs[index](client)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_two_focal_points_nominating_at_once_never_exceed_the_quota(app: Flask) -> None:
     meeting = open_meeting(approval="automatic")  # civil society: 2 seats each
     make_focal_point("one@example.org", meeting, "freeland")
@@ -235,7 +216,7 @@ def test_two_focal_points_nominating_at_once_never_exceed_the_quota(app: Flask) 
         )
         for n in range(8)
     ]
-    assert _at_once(app, jobs) == [201] * 8
+    assert at_once(app, jobs) == [201] * 8
     db.session.expire_all()
     rows = db.session.execute(
         sa.select(Participant.email_key, Participant.status).where(
